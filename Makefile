@@ -1,0 +1,78 @@
+# Tasks of the SOS QGIS plugin. `make test` and `make demo` set up everything they need on a fresh
+# Debian machine: QGIS from Debian packages (when run as root), a venv at .venv with system site
+# packages (PyQGIS lives in Debian's /usr/bin/python3) and the pinned tools of requirements-dev.txt.
+
+SHELL := /bin/bash
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PLUGIN := sos_qgis_plugin
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+OUT ?= demo-output
+QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
+DEBIAN_PACKAGES := qgis python3-qgis gdal-bin pyqt5-dev-tools qttools5-dev-tools
+
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: help system-deps venv test test-unit demo lint format translations package install bench soak screenshot clean
+
+help:
+	@echo "make test       install what is missing, then run all tests"
+	@echo "make demo       run the main job headless on the synthetic scenario (SOS_DATA, FLOOD, LANDSLIDE, OUT)"
+	@echo "make lint       ruff check"
+	@echo "make package    build dist/$(PLUGIN)-$(VERSION).zip for the QGIS plugin manager"
+	@echo "make install    copy the plugin into a QGIS profile (QGIS_PROFILE_DIR)"
+	@echo "make translations  refresh the .ts files and compile the .qm files"
+
+# QGIS, lrelease and pylupdate5 come from Debian packages; install them when absent and running as root.
+system-deps:
+	@missing=""; \
+	$(SYSTEM_PYTHON) -c "import qgis.core" 2>/dev/null || missing="yes"; \
+	for tool in ogrinfo lrelease pylupdate5; do command -v $$tool >/dev/null || missing="yes"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing QGIS and tools from Debian packages: $(DEBIAN_PACKAGES)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEBIAN_PACKAGES); \
+	  else \
+	    echo "QGIS or its tools are missing. Install them with: sudo apt-get install -y $(DEBIAN_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt | system-deps
+	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: system-deps $(VENV)/.installed
+
+test: venv
+	$(PY) -m pytest -p no:cacheprovider -ra
+
+test-unit: venv
+	$(PY) -m pytest -p no:cacheprovider tests/unit
+
+demo: venv
+	$(PY) scripts/demo.py --out "$(OUT)" \
+	  $(if $(SOS_DATA),--sos-data "$(SOS_DATA)") \
+	  $(if $(FLOOD),--flood "$(FLOOD)") \
+	  $(if $(LANDSLIDE),--landslide "$(LANDSLIDE)")
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+
+translations: venv
+	scripts/translations.sh
+
+package: venv
+	$(PY) scripts/build_plugin.py package
+
+install: venv
+	$(PY) scripts/build_plugin.py install --profile-dir "$(QGIS_PROFILE_DIR)"
+
+clean:
+	rm -rf build dist $(OUT) .pytest_cache
