@@ -46,8 +46,11 @@ $(VENV)/.installed: requirements-dev.txt | system-deps
 
 venv: system-deps $(VENV)/.installed
 
+# QGIS opens its authentication database when pytest-qgis starts it, before any conftest runs, so the
+# throwaway database folder is set here.
 test: venv
-	$(PY) -m pytest -p no:cacheprovider -ra
+	auth_dir=$$(mktemp -d) && trap 'rm -rf "$$auth_dir"' EXIT && \
+	  QGIS_AUTH_DB_DIR_PATH="$$auth_dir" $(PY) -m pytest -p no:cacheprovider -ra
 
 test-unit: venv
 	$(PY) -m pytest -p no:cacheprovider tests/unit

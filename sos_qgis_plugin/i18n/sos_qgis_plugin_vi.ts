@@ -1,0 +1,762 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1">
+<context>
+    <name>Auth</name>
+    <message>
+        <location filename="../auth.py" line="61"/>
+        <source>The token is empty. Paste the token that the SOS service gave you.</source>
+        <translation>Mã truy cập (token) đang để trống. Hãy dán mã truy cập do dịch vụ SOS cấp.</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="145"/>
+        <source>The stored token could not be removed from the QGIS authentication database.</source>
+        <translation>Không xóa được mã truy cập đã lưu khỏi cơ sở dữ liệu xác thực của QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="30"/>
+        <source>The QGIS authentication system is disabled, so the token cannot be stored safely. Check the authentication settings of QGIS (Settings &gt; Options &gt; Authentication).</source>
+        <translation>Hệ thống xác thực của QGIS đang bị tắt nên không thể lưu mã truy cập an toàn. Hãy kiểm tra cài đặt xác thực của QGIS (Cài đặt &gt; Tùy chọn &gt; Xác thực).</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="41"/>
+        <source>The SOS token cannot be stored or read because the QGIS master password is not set. Enter the master password when QGIS asks for it, then try again.</source>
+        <translation>Không lưu hoặc đọc được mã truy cập SOS vì chưa nhập mật khẩu chính của QGIS. Hãy nhập mật khẩu chính khi QGIS yêu cầu rồi thử lại.</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="84"/>
+        <source>The token could not be saved in the QGIS authentication database. See the SOS log for details.</source>
+        <translation>Không lưu được mã truy cập vào cơ sở dữ liệu xác thực của QGIS. Xem chi tiết trong nhật ký SOS.</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="105"/>
+        <source>No token is stored for the SOS service. Use SOS &gt; Connect… to enter the service URL and token.</source>
+        <translation>Chưa lưu mã truy cập cho dịch vụ SOS. Vào SOS &gt; Kết nối… để nhập địa chỉ dịch vụ và mã truy cập.</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="115"/>
+        <source>The stored token was not found in the QGIS authentication database. Use SOS &gt; Connect… to enter the token again.</source>
+        <translation>Không tìm thấy mã truy cập đã lưu trong cơ sở dữ liệu xác thực của QGIS. Vào SOS &gt; Kết nối… để nhập lại mã truy cập.</translation>
+    </message>
+    <message>
+        <location filename="../auth.py" line="126"/>
+        <source>The stored token could not be read from the QGIS authentication database. Use SOS &gt; Connect… to enter the token again.</source>
+        <translation>Không đọc được mã truy cập đã lưu trong cơ sở dữ liệu xác thực của QGIS. Vào SOS &gt; Kết nối… để nhập lại mã truy cập.</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectDialog</name>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="48"/>
+        <source>A token is stored. Leave the field empty to keep it.</source>
+        <translation>Đã lưu mã truy cập. Để trống ô này nếu muốn giữ mã cũ.</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="50"/>
+        <source>Paste the token that the SOS service gave you.</source>
+        <translation>Dán mã truy cập do dịch vụ SOS cấp.</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.ui" line="39"/>
+        <source>Token</source>
+        <translation>Mã truy cập</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="82"/>
+        <source>Testing the connection…</source>
+        <translation>Đang kiểm tra kết nối…</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="87"/>
+        <source>SOS: test connection</source>
+        <translation>SOS: kiểm tra kết nối</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="101"/>
+        <source>The connection failed: {reason}</source>
+        <translation>Kết nối thất bại: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="105"/>
+        <source>The connection test was cancelled.</source>
+        <translation>Đã hủy kiểm tra kết nối.</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="108"/>
+        <source>Connected: the service answered and accepted the token.</source>
+        <translation>Đã kết nối: dịch vụ đã phản hồi và chấp nhận mã truy cập.</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.py" line="122"/>
+        <source>Enter the token that the SOS service gave you.</source>
+        <translation>Nhập mã truy cập do dịch vụ SOS cấp.</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.ui" line="14"/>
+        <source>Connect to the SOS service</source>
+        <translation>Kết nối tới dịch vụ SOS</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.ui" line="22"/>
+        <source>Service URL</source>
+        <translation>Địa chỉ dịch vụ (URL)</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.ui" line="32"/>
+        <source>https://sos.example.org</source>
+        <translation>https://sos.example.org</translation>
+    </message>
+    <message>
+        <location filename="../gui/connect_dialog.ui" line="70"/>
+        <source>Test connection</source>
+        <translation>Kiểm tra kết nối</translation>
+    </message>
+</context>
+<context>
+    <name>Dependencies</name>
+    <message>
+        <location filename="../dependencies.py" line="114"/>
+        <source>{name} {required} is not installed</source>
+        <translation>chưa cài đặt {name} {required}</translation>
+    </message>
+    <message>
+        <location filename="../dependencies.py" line="120"/>
+        <source>{name} {required} is needed, {found} is installed</source>
+        <translation>cần {name} {required}, máy đang có bản {found}</translation>
+    </message>
+    <message>
+        <location filename="../dependencies.py" line="87"/>
+        <source>Close QGIS, open the OSGeo4W Shell from the Start menu and run: python -m pip install {packages}</source>
+        <translation>Đóng QGIS, mở OSGeo4W Shell từ menu Start và chạy lệnh: python -m pip install {packages}</translation>
+    </message>
+    <message>
+        <location filename="../dependencies.py" line="95"/>
+        <source>Close QGIS, open Terminal and run: /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install --user {packages}</source>
+        <translation>Đóng QGIS, mở Terminal và chạy lệnh: /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install --user {packages}</translation>
+    </message>
+    <message>
+        <location filename="../dependencies.py" line="102"/>
+        <source>Install your distribution&apos;s python3-shapely package if it is version 2 or later, or run: python3 -m pip install --user {packages}</source>
+        <translation>Cài gói python3-shapely của bản phân phối Linux nếu gói đó là phiên bản 2 trở lên, hoặc chạy lệnh: python3 -m pip install --user {packages}</translation>
+    </message>
+</context>
+<context>
+    <name>Network</name>
+    <message>
+        <location filename="../network.py" line="74"/>
+        <source>The CA certificate file {path} does not exist. Fix the path in the SOS settings.</source>
+        <translation>Không có tệp chứng chỉ CA {path}. Hãy sửa đường dẫn trong cài đặt SOS.</translation>
+    </message>
+    <message>
+        <location filename="../network.py" line="92"/>
+        <source>The service URL {url} is not valid. Enter a URL that starts with https://.</source>
+        <translation>Địa chỉ dịch vụ {url} không hợp lệ. Hãy nhập địa chỉ bắt đầu bằng https://.</translation>
+    </message>
+    <message>
+        <location filename="../network.py" line="114"/>
+        <source>No SOS service is configured. Use SOS &gt; Connect… to enter the service URL and token.</source>
+        <translation>Chưa cấu hình dịch vụ SOS. Vào SOS &gt; Kết nối… để nhập địa chỉ dịch vụ và mã truy cập.</translation>
+    </message>
+</context>
+<context>
+    <name>SosAnalyseHazards</name>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="57"/>
+        <source>Analyse hazards for SOS cases</source>
+        <translation>Phân tích nguy cơ thiên tai cho các trường hợp SOS</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="71"/>
+        <source>Case layer</source>
+        <translation>Lớp trường hợp SOS</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="78"/>
+        <source>Flood layers</source>
+        <translation>Các lớp ngập lụt</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="86"/>
+        <source>Landslide layers</source>
+        <translation>Các lớp sạt lở</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="94"/>
+        <source>Landslide radius</source>
+        <translation>Bán kính sạt lở</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <source>Cases in a flood zone</source>
+        <translation>Số trường hợp trong vùng ngập</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <source>Cases in or near a landslide zone</source>
+        <translation>Số trường hợp trong hoặc gần vùng sạt lở</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <source>Cases with unknown flood status</source>
+        <translation>Số trường hợp chưa xác định được tình trạng ngập</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <source>Hazard geometries repaired</source>
+        <translation>Số hình học nguy cơ đã sửa</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="118"/>
+        <source>The input layer is not an SOS case layer: it has no field id.</source>
+        <translation>Lớp đầu vào không phải lớp trường hợp SOS: lớp không có trường id.</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="126"/>
+        <source>Choose at least one flood or landslide layer.</source>
+        <translation>Hãy chọn ít nhất một lớp ngập lụt hoặc sạt lở.</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="163"/>
+        <source>Hazard fields written for {} cases.</source>
+        <translation>Đã ghi các trường nguy cơ cho {} trường hợp.</translation>
+    </message>
+    <message>
+        <location filename="../processing/analyse_hazards.py" line="60"/>
+        <source>Checks every case of the case layer against flood layers (polygons, or rasters of depth in metres) and landslide layers (zones as polygons, past events as points), in any CRS, and writes in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, hazard_note and priority into the case layer. A case counts as near a landslide within the landslide radius, in metres, unless a point has its own radius in a field radius_m or danger_radius_m. A case that cannot be analysed gets an empty (unknown) value, never &apos;not in flood&apos;. Invalid hazard polygons are repaired and counted.</source>
+        <translation>Đối chiếu từng trường hợp của lớp trường hợp SOS với các lớp ngập lụt (vùng đa giác, hoặc raster độ sâu tính bằng mét) và các lớp sạt lở (vùng đa giác, điểm sạt lở đã xảy ra), ở bất kỳ hệ tọa độ nào, rồi ghi in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, hazard_note và priority vào lớp trường hợp SOS. Một trường hợp được coi là gần sạt lở khi nằm trong bán kính sạt lở (tính bằng mét), trừ khi điểm sạt lở có bán kính riêng trong trường radius_m hoặc danger_radius_m. Trường hợp không phân tích được sẽ để trống (chưa xác định), không bao giờ ghi là 'không ngập'. Các đa giác nguy cơ không hợp lệ được sửa và đếm lại.</translation>
+    </message>
+</context>
+<context>
+    <name>SosCaseLayer</name>
+    <message>
+        <location filename="../case_layer.py" line="147"/>
+        <source>Could not open the case layer {} in {}.</source>
+        <translation>Không mở được lớp trường hợp SOS {} trong {}.</translation>
+    </message>
+    <message>
+        <location filename="../case_layer.py" line="188"/>
+        <source>Could not create the layer {} in {}.</source>
+        <translation>Không tạo được lớp {} trong {}.</translation>
+    </message>
+    <message>
+        <location filename="../case_layer.py" line="201"/>
+        <source>Could not add the missing fields to the case layer {}.</source>
+        <translation>Không thêm được các trường còn thiếu vào lớp trường hợp SOS {}.</translation>
+    </message>
+    <message>
+        <location filename="../case_layer.py" line="411"/>
+        <source>Could not write the cases to the layer {}.</source>
+        <translation>Không ghi được các trường hợp vào lớp {}.</translation>
+    </message>
+    <message>
+        <location filename="../case_layer.py" line="519"/>
+        <source>Could not store the sync state in {}.</source>
+        <translation>Không lưu được trạng thái đồng bộ vào {}.</translation>
+    </message>
+</context>
+<context>
+    <name>SosErrors</name>
+    <message>
+        <location filename="../gui/__init__.py" line="17"/>
+        <source>An unexpected error happened. See the SOS log for details.</source>
+        <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký SOS.</translation>
+    </message>
+</context>
+<context>
+    <name>SosFetchCases</name>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="55"/>
+        <source>Fetch SOS cases</source>
+        <translation>Tải các trường hợp SOS</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="67"/>
+        <source>Service URL</source>
+        <translation>Địa chỉ dịch vụ (URL)</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="72"/>
+        <source>Authentication configuration (token)</source>
+        <translation>Cấu hình xác thực (mã truy cập)</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="77"/>
+        <source>Service area</source>
+        <translation>Khu vực phục vụ</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="82"/>
+        <source>Cases GeoPackage</source>
+        <translation>Tệp GeoPackage chứa các trường hợp</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="82"/>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="89"/>
+        <source>Cases fetched</source>
+        <translation>Số trường hợp đã tải</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="89"/>
+        <source>Cases added</source>
+        <translation>Số trường hợp mới</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="89"/>
+        <source>Cases updated</source>
+        <translation>Số trường hợp đã cập nhật</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="89"/>
+        <source>Records rejected</source>
+        <translation>Số bản ghi bị loại</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="125"/>
+        <source>Full fetch: every case is read.</source>
+        <translation>Tải toàn bộ: đọc tất cả các trường hợp.</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="125"/>
+        <source>Fetching the cases changed since {}.</source>
+        <translation>Đang tải các trường hợp thay đổi từ {}.</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="140"/>
+        <source>Cancelled: the GeoPackage was not changed.</source>
+        <translation>Đã hủy: tệp GeoPackage không bị thay đổi.</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="150"/>
+        <source>Record rejected: {}</source>
+        <translation>Bản ghi bị loại: {}</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="155"/>
+        <source>{fetched} cases fetched: {added} new, {updated} updated, {rejected} rejected.</source>
+        <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {rejected} bị loại.</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="58"/>
+        <source>Fetches SOS cases from the service into the layer sos_cases of a GeoPackage. When the GeoPackage already exists, its cases are updated in place: the first run fetches every case and later runs only the cases changed since the previous run. The token is read from the chosen QGIS authentication configuration. The service area is an optional extent; only cases inside it are fetched.</source>
+        <translation>Tải các trường hợp SOS từ dịch vụ vào lớp sos_cases của một tệp GeoPackage. Nếu tệp GeoPackage đã có, các trường hợp trong đó được cập nhật tại chỗ: lần chạy đầu tải tất cả các trường hợp, các lần sau chỉ tải những trường hợp thay đổi kể từ lần chạy trước. Mã truy cập được đọc từ cấu hình xác thực QGIS đã chọn. Khu vực phục vụ là phạm vi không bắt buộc; chỉ tải các trường hợp nằm trong đó.</translation>
+    </message>
+</context>
+<context>
+    <name>SosHazards</name>
+    <message>
+        <location filename="../hazard_layers.py" line="108"/>
+        <source>No case has a location, so there is nothing to analyse.</source>
+        <translation>Không trường hợp nào có vị trí nên không có gì để phân tích.</translation>
+    </message>
+    <message>
+        <location filename="../hazard_layers.py" line="165"/>
+        <source>The hazard layer {} is not valid and was skipped.</source>
+        <translation>Lớp nguy cơ {} không hợp lệ và đã được bỏ qua.</translation>
+    </message>
+    <message>
+        <location filename="../hazard_layers.py" line="190"/>
+        <source>The layer {} cannot be used as a landslide layer: only vector layers are supported.</source>
+        <translation>Không dùng được lớp {} làm lớp sạt lở: chỉ hỗ trợ lớp vector.</translation>
+    </message>
+    <message>
+        <location filename="../hazard_layers.py" line="312"/>
+        <source>{} features of the hazard layer {} were skipped (wrong geometry type or CRS).</source>
+        <translation>Đã bỏ qua {} đối tượng của lớp nguy cơ {} (sai kiểu hình học hoặc hệ tọa độ).</translation>
+    </message>
+    <message>
+        <location filename="../hazard_layers.py" line="548"/>
+        <source>The hazard analysis was cancelled.</source>
+        <translation>Đã hủy phân tích nguy cơ.</translation>
+    </message>
+</context>
+<context>
+    <name>SosPlugin</name>
+    <message>
+        <location filename="../plugin.py" line="258"/>
+        <source>SOS</source>
+        <translation>SOS</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="132"/>
+        <source>Connect…</source>
+        <translation>Kết nối…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="133"/>
+        <source>Fetch now</source>
+        <translation>Tải ngay</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="134"/>
+        <source>Add flood layer…</source>
+        <translation>Thêm lớp ngập lụt…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="137"/>
+        <source>Add landslide layer…</source>
+        <translation>Thêm lớp sạt lở…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="140"/>
+        <source>Analyse hazards</source>
+        <translation>Phân tích nguy cơ</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="143"/>
+        <source>Set status of selected cases…</source>
+        <translation>Đặt trạng thái cho các trường hợp đã chọn…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="246"/>
+        <source>Some features are turned off: {missing}. To install: {hint}</source>
+        <translation>Một số chức năng đang bị tắt: {missing}. Cách cài đặt: {hint}</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="273"/>
+        <source>The SOS service rejected the token, so auto-refresh is paused. Sign in again with SOS &gt; Connect… and enter a valid token.</source>
+        <translation>Dịch vụ SOS từ chối mã truy cập nên đã tạm dừng tự động làm mới. Hãy đăng nhập lại qua SOS &gt; Kết nối… và nhập mã truy cập hợp lệ.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="372"/>
+        <source>A fetch is already running. Wait for it to finish.</source>
+        <translation>Đang có một lượt tải chạy. Hãy chờ lượt tải đó xong.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="428"/>
+        <source>Add flood layer</source>
+        <translation>Thêm lớp ngập lụt</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="430"/>
+        <source>Add landslide layer</source>
+        <translation>Thêm lớp sạt lở</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="431"/>
+        <source>All files (*)</source>
+        <translation>Tất cả các tệp (*)</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="442"/>
+        <source>Added {name} as a {kind} layer.</source>
+        <translation>Đã thêm {name} làm lớp {kind}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="447"/>
+        <source>flood</source>
+        <translation>ngập lụt</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="447"/>
+        <source>landslide</source>
+        <translation>sạt lở</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="462"/>
+        <source>{path} could not be opened as a vector or raster layer.</source>
+        <translation>Không mở được {path} dưới dạng lớp vector hoặc raster.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="478"/>
+        <source>There is no case layer yet. Fetch cases first.</source>
+        <translation>Chưa có lớp trường hợp SOS. Hãy tải các trường hợp trước.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="483"/>
+        <source>There is no hazard layer. Add a flood or landslide layer first.</source>
+        <translation>Chưa có lớp nguy cơ. Hãy thêm lớp ngập lụt hoặc sạt lở trước.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="518"/>
+        <source>No cases are selected. Select cases on the case layer first.</source>
+        <translation>Chưa chọn trường hợp nào. Hãy chọn các trường hợp trên lớp trường hợp SOS trước.</translation>
+    </message>
+</context>
+<context>
+    <name>SosProvider</name>
+    <message>
+        <location filename="../processing/provider.py" line="33"/>
+        <source>SOS</source>
+        <translation>SOS</translation>
+    </message>
+    <message>
+        <location filename="../processing/provider.py" line="36"/>
+        <source>SOS rescue cases</source>
+        <translation>Các trường hợp cứu hộ SOS</translation>
+    </message>
+</context>
+<context>
+    <name>SosSetStatus</name>
+    <message>
+        <location filename="../processing/set_status.py" line="63"/>
+        <source>Set status of SOS cases</source>
+        <translation>Đặt trạng thái cho các trường hợp SOS</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="75"/>
+        <source>Cases</source>
+        <translation>Các trường hợp</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="82"/>
+        <source>New status</source>
+        <translation>Trạng thái mới</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="90"/>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="95"/>
+        <source>Service URL</source>
+        <translation>Địa chỉ dịch vụ (URL)</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="98"/>
+        <source>Authentication configuration (token)</source>
+        <translation>Cấu hình xác thực (mã truy cập)</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="103"/>
+        <source>Changes sent</source>
+        <translation>Số thay đổi đã gửi</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="103"/>
+        <source>Changes confirmed</source>
+        <translation>Số thay đổi được xác nhận</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="103"/>
+        <source>Conflicts</source>
+        <translation>Số xung đột</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="103"/>
+        <source>Changes failed</source>
+        <translation>Số thay đổi thất bại</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="134"/>
+        <source>The input is not an SOS case layer: it has no field id.</source>
+        <translation>Đầu vào không phải lớp trường hợp SOS: không có trường id.</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="150"/>
+        <source>No case to change: the input has no case with an id.</source>
+        <translation>Không có trường hợp nào để thay đổi: đầu vào không có trường hợp nào có id.</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="164"/>
+        <source>Case {case_id}: {outcome} {detail}</source>
+        <translation>Trường hợp {case_id}: {outcome} {detail}</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="66"/>
+        <source>Sends the chosen status, with an optional note, for every case of the input layer (or only the selected cases) to the SOS service in one batch request. Each change is checked against the case&apos;s version in the layer: a case changed by someone else in the meantime is reported as a conflict and not changed. Only the changes the service confirms are written to the layer.</source>
+        <translation>Gửi trạng thái đã chọn, kèm ghi chú nếu có, cho mọi trường hợp của lớp đầu vào (hoặc chỉ các trường hợp đã chọn) tới dịch vụ SOS trong một yêu cầu gộp. Mỗi thay đổi được đối chiếu với phiên bản của trường hợp trong lớp: trường hợp đã bị người khác thay đổi trong lúc đó được báo là xung đột và không bị thay đổi. Chỉ những thay đổi được dịch vụ xác nhận mới được ghi vào lớp.</translation>
+    </message>
+</context>
+<context>
+    <name>SosStatus</name>
+    <message>
+        <location filename="../style.py" line="34"/>
+        <source>Needs help</source>
+        <translation>Cần hỗ trợ</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="35"/>
+        <source>In progress</source>
+        <translation>Đang hỗ trợ</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="36"/>
+        <source>Supported</source>
+        <translation>Đã hỗ trợ</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="37"/>
+        <source>Unreachable</source>
+        <translation>Không liên lạc được</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="38"/>
+        <source>Duplicate</source>
+        <translation>Trùng lặp</translation>
+    </message>
+</context>
+<context>
+    <name>SosStyle</name>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Case</source>
+        <translation>Trường hợp</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>People</source>
+        <translation>Số người</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Households</source>
+        <translation>Số hộ</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Urgency</source>
+        <translation>Mức khẩn cấp</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Address</source>
+        <translation>Địa chỉ</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Description</source>
+        <translation>Mô tả</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="53"/>
+        <source>Priority</source>
+        <translation>Mức ưu tiên</translation>
+    </message>
+</context>
+<context>
+    <name>SosTasks</name>
+    <message>
+        <location filename="../tasks.py" line="83"/>
+        <source>An unexpected error occurred. The QGIS log (tag SOS) has the details.</source>
+        <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký QGIS (thẻ SOS).</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="141"/>
+        <source>Fetching SOS cases</source>
+        <translation>Đang tải các trường hợp SOS</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="170"/>
+        <source>The case layer was removed while the cases were fetched; nothing was written.</source>
+        <translation>Lớp trường hợp SOS đã bị gỡ trong lúc tải nên không ghi gì.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="207"/>
+        <source>The refresh was cancelled. The case layer was not changed.</source>
+        <translation>Đã hủy làm mới. Lớp trường hợp SOS không bị thay đổi.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="213"/>
+        <source>The refresh failed and the case layer was not changed: {}</source>
+        <translation>Làm mới thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="229"/>
+        <source>The service returned no cases for this area.</source>
+        <translation>Dịch vụ không trả về trường hợp nào cho khu vực này.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="230"/>
+        <source>No case changed since the last refresh.</source>
+        <translation>Không có trường hợp nào thay đổi kể từ lần làm mới trước.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="231"/>
+        <source>{fetched} cases fetched: {added} new, {updated} updated, {unchanged} unchanged.</source>
+        <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {unchanged} không đổi.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="235"/>
+        <source>{} records were rejected as invalid; the log lists them.</source>
+        <translation>{} bản ghi bị loại vì không hợp lệ; danh sách có trong nhật ký.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="255"/>
+        <source>Analysing SOS cases against hazards</source>
+        <translation>Đang phân tích nguy cơ cho các trường hợp SOS</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="281"/>
+        <source>The hazard analysis was cancelled. The case layer was not changed.</source>
+        <translation>Đã hủy phân tích nguy cơ. Lớp trường hợp SOS không bị thay đổi.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="286"/>
+        <source>The hazard analysis failed and the case layer was not changed: {}</source>
+        <translation>Phân tích nguy cơ thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="292"/>
+        <source>The case layer was removed during the hazard analysis; nothing was written.</source>
+        <translation>Lớp trường hợp SOS đã bị gỡ trong lúc phân tích nguy cơ nên không ghi gì.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="331"/>
+        <source>{} invalid hazard geometries were repaired; the log lists them.</source>
+        <translation>Đã sửa {} hình học nguy cơ không hợp lệ; danh sách có trong nhật ký.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="375"/>
+        <source>Sending status changes</source>
+        <translation>Đang gửi các thay đổi trạng thái</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="391"/>
+        <source>The status changes could not be sent: {}</source>
+        <translation>Không gửi được các thay đổi trạng thái: {}</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="405"/>
+        <source>{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.</source>
+        <translation>Đã gửi {sent} thay đổi trạng thái: {confirmed} được xác nhận, {conflicts} xung đột, {failed} thất bại.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="320"/>
+        <source>{analysed} cases analysed: {in_flood} in a flood zone, {in_landslide} in or near a landslide zone, {unknown} with unknown flood status.</source>
+        <translation>Đã phân tích {analysed} trường hợp: {in_flood} trong vùng ngập, {in_landslide} trong hoặc gần vùng sạt lở, {unknown} chưa xác định được tình trạng ngập.</translation>
+    </message>
+</context>
+<context>
+    <name>StatusDialog</name>
+    <message>
+        <location filename="../gui/status_dialog.py" line="36"/>
+        <source>Selected cases: {count}</source>
+        <translation>Số trường hợp đã chọn: {count}</translation>
+    </message>
+    <message>
+        <location filename="../gui/status_dialog.py" line="42"/>
+        <source>What happened, e.g. all people evacuated by boat</source>
+        <translation>Tình hình thực tế, ví dụ: đã sơ tán toàn bộ bằng thuyền</translation>
+    </message>
+    <message>
+        <location filename="../gui/status_dialog.ui" line="14"/>
+        <source>Set status of selected cases</source>
+        <translation>Đặt trạng thái cho các trường hợp đã chọn</translation>
+    </message>
+    <message>
+        <location filename="../gui/status_dialog.ui" line="32"/>
+        <source>New status</source>
+        <translation>Trạng thái mới</translation>
+    </message>
+    <message>
+        <location filename="../gui/status_dialog.ui" line="45"/>
+        <source>Team (optional)</source>
+        <translation>Đội (không bắt buộc)</translation>
+    </message>
+    <message>
+        <location filename="../gui/status_dialog.ui" line="58"/>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+</context>
+</TS>
