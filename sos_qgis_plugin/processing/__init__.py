@@ -1,0 +1,1 @@
+"""Processing provider "SOS" and its algorithms, one per module."""

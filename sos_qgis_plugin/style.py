@@ -1,0 +1,142 @@
+"""The case layer's style: colour by status, size by people, a people label and a plain-text map tip."""
+
+from __future__ import annotations
+
+import logging
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
+    QgsProperty,
+    QgsRendererCategory,
+    QgsTextFormat,
+    QgsUnitTypes,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QColor
+
+from .core.statuses import STATUS_COLOURS, STATUSES
+
+LOGGER = logging.getLogger("sos_qgis_plugin")
+
+# Symbol diameter in millimetres: 2.5 mm for one person, growing with the square root of the count so that the
+# symbol area follows the number of people, capped at 10 mm. Households stand in when people is unknown.
+SIZE_EXPRESSION = 'min(10, 2.5 + 1.2 * sqrt(coalesce("people_count", "household_count", 1)))'
+
+LABEL_EXPRESSION = 'coalesce("people_count", "household_count")'
+
+# Colour for a status code that this plugin version does not know.
+UNKNOWN_STATUS_COLOUR = "#000000"
+
+
+def status_display_name(code: str) -> str:
+    """Return the translated display name of a status code, or the code itself when it is unknown."""
+    names = {
+        "needs_help": QCoreApplication.translate("SosStatus", "Needs help"),
+        "in_progress": QCoreApplication.translate("SosStatus", "In progress"),
+        "supported": QCoreApplication.translate("SosStatus", "Supported"),
+        "unreachable": QCoreApplication.translate("SosStatus", "Unreachable"),
+        "duplicate": QCoreApplication.translate("SosStatus", "Duplicate"),
+    }
+    return names.get(code, code)
+
+
+def _escaped(field: str) -> str:
+    """Build an expression giving the field's text with &, < and > escaped, or an empty string for NULL."""
+    text = f"coalesce(to_string(\"{field}\"), '')"
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = f"replace({text}, '{raw}', '{entity}')"
+    return text
+
+
+def map_tip_template() -> str:
+    """Build the HTML map tip template, escaping every record value so that record text shows literally."""
+    rows = (
+        (QCoreApplication.translate("SosStyle", "Case"), _escaped("id")),
+        (QCoreApplication.translate("SosStyle", "Status"), _escaped("status")),
+        (QCoreApplication.translate("SosStyle", "People"), _escaped("people_count")),
+        (QCoreApplication.translate("SosStyle", "Households"), _escaped("household_count")),
+        (QCoreApplication.translate("SosStyle", "Urgency"), _escaped("urgency")),
+        (QCoreApplication.translate("SosStyle", "Address"), _escaped("address")),
+        (QCoreApplication.translate("SosStyle", "Description"), _escaped("description")),
+        (QCoreApplication.translate("SosStyle", "Priority"), _escaped("priority")),
+    )
+    lines = []
+    for caption, expression in rows:
+        # Captions come from the translation files, not from records, but are escaped all the same.
+        safe_caption = caption.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        lines.append(f"<b>{safe_caption}</b>: [% {expression} %]")
+    return "<br>".join(lines)
+
+
+def _category_symbol(colour: str) -> QgsMarkerSymbol:
+    symbol = QgsMarkerSymbol.createSimple(
+        {"name": "circle", "color": colour, "outline_color": "#ffffff", "outline_width": "0.3"}
+    )
+    symbol.setSizeUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+    symbol.setDataDefinedSize(QgsProperty.fromExpression(SIZE_EXPRESSION))
+    return symbol
+
+
+def build_case_renderer() -> QgsCategorizedSymbolRenderer:
+    """Build the categorized renderer on `status`, one category per status code in STATUSES."""
+    categories = []
+    for code in STATUSES:
+        colour = STATUS_COLOURS.get(code, UNKNOWN_STATUS_COLOUR)
+        categories.append(
+            QgsRendererCategory(code, _category_symbol(colour), status_display_name(code), True)
+        )
+    renderer = QgsCategorizedSymbolRenderer("status", categories)
+    # Cases with a status this plugin does not know are drawn in black rather than hidden.
+    renderer.setSourceSymbol(_category_symbol(UNKNOWN_STATUS_COLOUR))
+    return renderer
+
+
+def _build_labeling() -> QgsVectorLayerSimpleLabeling:
+    settings = QgsPalLayerSettings()
+    settings.fieldName = LABEL_EXPRESSION
+    settings.isExpression = True
+    text_format = QgsTextFormat()
+    text_format.setSize(8)
+    text_format.setSizeUnit(QgsUnitTypes.RenderUnit.RenderPoints)
+    buffer = text_format.buffer()
+    buffer.setEnabled(True)
+    buffer.setSize(0.8)
+    buffer.setColor(QColor("#ffffff"))
+    text_format.setBuffer(buffer)
+    settings.setFormat(text_format)
+    return QgsVectorLayerSimpleLabeling(settings)
+
+
+def save_default_style(layer: QgsVectorLayer) -> bool:
+    """Apply the case style and store it in the layer's GeoPackage as its default style.
+
+    QGIS then styles the layer whenever the file is opened. Returns False and logs the reason when the
+    provider cannot store styles.
+    """
+    apply_case_style(layer)
+    error = layer.saveStyleToDatabase(
+        layer.name(), QCoreApplication.translate("SosStyle", "SOS case style"), True, ""
+    )
+    if error:
+        LOGGER.warning("Default style not stored in %s: %s", layer.source(), error)
+        return False
+    return True
+
+
+def apply_case_style(layer: QgsVectorLayer) -> None:
+    """Apply the case style to a case layer: renderer, size by people, labels, map tip and display expression.
+
+    In-place updates of the layer keep this style, because they go through the data provider.
+    """
+    layer.setRenderer(build_case_renderer())
+    layer.setLabeling(_build_labeling())
+    layer.setLabelsEnabled(True)
+    layer.setMapTipTemplate(map_tip_template())
+    layer.setDisplayExpression(
+        'concat("id", \' - \', coalesce(to_string("people_count"), to_string("household_count"), \'?\'))'
+    )
+    layer.triggerRepaint()

@@ -1,0 +1,270 @@
+"""Hazard layers: tagging, UTM choice, reprojection from any CRS, the bowtie polygon, flood rasters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCoordinateTransformContext,
+    QgsFeature,
+    QgsField,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from sos_qgis_plugin.hazard_layers import (
+    FLOOD,
+    LANDSLIDE,
+    CaseSnapshot,
+    analyse_snapshots,
+    analysis_crs_for_points,
+    build_hazard_set,
+    sample_flood_rasters,
+    snapshot_hazard_sources,
+    tag_hazard_layer,
+    tagged_hazard_layers,
+    untag_hazard_layer,
+)
+
+# Bowtie pins: one in each lobe of the self-intersecting flood polygon, plus one outside it.
+PINS = {"left": (109.22, 13.1), "right": (109.38, 13.1), "outside": (109.6, 13.1)}
+
+
+def _bowtie_layer(shared_dir: Path) -> QgsVectorLayer:
+    path = shared_dir / "cases" / "bowtie_flood_zone.geojson"
+    layer = QgsVectorLayer(str(path), "bowtie", "ogr")
+    assert layer.isValid()
+    return layer
+
+
+def _reprojected(layer: QgsVectorLayer, authid: str, folder: Path) -> QgsVectorLayer:
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.ct = QgsCoordinateTransform(
+        layer.crs(), QgsCoordinateReferenceSystem(authid), QgsProject.instance()
+    )
+    path = str(folder / "flood_{}.gpkg".format(authid.replace(":", "_")))
+    error, message, _, _ = QgsVectorFileWriter.writeAsVectorFormatV3(
+        layer, path, QgsProject.instance().transformContext(), options
+    )
+    assert error == QgsVectorFileWriter.WriterError.NoError, message
+    reprojected = QgsVectorLayer(path, authid, "ogr")
+    assert reprojected.crs().authid() == authid
+    return reprojected
+
+
+def _pin_cases(pins: dict = PINS) -> CaseSnapshot:
+    cases = CaseSnapshot()
+    for case_id, point in pins.items():
+        cases.ids.append(case_id)
+        cases.points.append(point)
+        cases.attributes.append(
+            {
+                "status": "needs_help",
+                "urgency": None,
+                "people_count": 3,
+                "household_count": None,
+                "has_children": False,
+                "has_elderly": False,
+                "has_disabilities": False,
+                "created_at": datetime(2025, 11, 19, tzinfo=timezone.utc),
+            }
+        )
+    return cases
+
+
+def _analyse(flood_layers=(), landslide_layers=(), pins: dict = PINS, radius_m: float = 1000.0):
+    snapshots, warnings = snapshot_hazard_sources(list(flood_layers), list(landslide_layers))
+    assert warnings == []
+    return analyse_snapshots(_pin_cases(pins), snapshots, radius_m, QgsProject.instance().transformContext())
+
+
+def test_utm_zone_for_vietnam(qgis_app):
+    crs = analysis_crs_for_points([108.0, 109.3], [12.7, 13.1])
+
+    assert crs.authid() == "EPSG:32649"
+
+
+def test_utm_zone_south(qgis_app):
+    crs = analysis_crs_for_points([-47.9], [-15.8])
+
+    assert crs.authid() == "EPSG:32723"
+
+
+def test_utm_zone_no_points(qgis_app):
+    from sos_qgis_plugin.core.errors import SosError
+
+    with pytest.raises(SosError):
+        analysis_crs_for_points([], [])
+
+
+def test_tagged_layers_listed(qgis_new_project, shared_dir):
+    flood = _bowtie_layer(shared_dir)
+    other = _bowtie_layer(shared_dir)
+    QgsProject.instance().addMapLayers([flood, other])
+
+    tag_hazard_layer(flood, FLOOD)
+
+    assert tagged_hazard_layers(FLOOD) == [flood]
+    assert tagged_hazard_layers(LANDSLIDE) == []
+
+
+def test_untagged_layer_not_listed(qgis_new_project, shared_dir):
+    flood = _bowtie_layer(shared_dir)
+    QgsProject.instance().addMapLayer(flood)
+    tag_hazard_layer(flood, FLOOD)
+
+    untag_hazard_layer(flood)
+
+    assert tagged_hazard_layers(FLOOD) == []
+
+
+def test_tag_unknown_kind(qgis_app, shared_dir):
+    with pytest.raises(ValueError):
+        tag_hazard_layer(_bowtie_layer(shared_dir), "volcano")
+
+
+def test_bowtie_both_lobes_flooded(qgis_app, shared_dir):
+    analysis = _analyse(flood_layers=[_bowtie_layer(shared_dir)])
+
+    assert analysis.results["left"].in_flood is True
+    assert analysis.results["right"].in_flood is True
+    assert analysis.results["outside"].in_flood is False
+
+
+def test_bowtie_repair_reported(qgis_app, shared_dir):
+    analysis = _analyse(flood_layers=[_bowtie_layer(shared_dir)])
+
+    assert len(analysis.repairs) == 1
+
+
+@pytest.mark.parametrize("authid", ["EPSG:32649", "EPSG:3405"])
+def test_reprojected_flood_same_result(qgis_app, shared_dir, tmp_path, authid):
+    original = _analyse(flood_layers=[_bowtie_layer(shared_dir)])
+    reprojected = _analyse(flood_layers=[_reprojected(_bowtie_layer(shared_dir), authid, tmp_path)])
+
+    for case_id in PINS:
+        assert reprojected.results[case_id].in_flood == original.results[case_id].in_flood, case_id
+
+
+def test_vn2000_flood_zone_bounds_match(qgis_app, shared_dir, tmp_path):
+    utm = QgsCoordinateReferenceSystem("EPSG:32649")
+    original, _ = build_hazard_set([_bowtie_layer(shared_dir)], [], utm)
+    vn2000, _ = build_hazard_set([_reprojected(_bowtie_layer(shared_dir), "EPSG:3405", tmp_path)], [], utm)
+
+    # The datum shift between VN-2000 and WGS 84 is handled by the transform, so the corners agree within 1 m.
+    for expected, actual in zip(original.flood_zones[0][1].bounds, vn2000.flood_zones[0][1].bounds):
+        assert actual == pytest.approx(expected, abs=1.0)
+
+
+def _landslide_points(folder: Path, radius_field: str, radius) -> QgsVectorLayer:
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "landslides", "memory")
+    provider = layer.dataProvider()
+    provider.addAttributes([QgsField(radius_field, QVariant.Type.Double)])
+    layer.updateFields()
+    feature = QgsFeature(layer.fields())
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(109.0, 13.0)))
+    feature.setAttribute(0, radius)
+    provider.addFeatures([feature])
+    return layer
+
+
+def test_landslide_radius_field_used(qgis_app, tmp_path):
+    # 0.02 degrees of latitude is about 2.2 km: outside the default radius, inside a 3 km danger radius.
+    pins = {"near": (109.0, 13.02)}
+    layer = _landslide_points(tmp_path, "danger_radius_m", 3000.0)
+
+    analysis = _analyse(landslide_layers=[layer], pins=pins)
+
+    assert analysis.results["near"].in_landslide_zone is True
+
+
+def test_landslide_default_radius(qgis_app, tmp_path):
+    pins = {"near": (109.0, 13.02)}
+    layer = _landslide_points(tmp_path, "other_field", 3000.0)
+
+    analysis = _analyse(landslide_layers=[layer], pins=pins)
+
+    assert analysis.results["near"].in_landslide_zone is False
+    assert analysis.results["near"].landslide_distance_m == pytest.approx(2212, rel=0.01)
+
+
+def test_no_location_case_unknown(qgis_app, shared_dir):
+    cases = _pin_cases({"left": PINS["left"]})
+    cases.ids.append("nowhere")
+    cases.points.append(None)
+    cases.attributes.append(dict(cases.attributes[0]))
+    snapshots, _ = snapshot_hazard_sources([_bowtie_layer(shared_dir)], [])
+
+    analysis = analyse_snapshots(cases, snapshots, 1000.0, QgsProject.instance().transformContext())
+
+    assert analysis.results["nowhere"].in_flood is None
+    assert analysis.priorities["nowhere"] is not None
+    assert analysis.unknown == 1
+
+
+def _depth_raster(path: Path) -> QgsRasterLayer:
+    # 3 x 1 pixels of 0.1 degree from lon 109.2, lat 13.2: depth 1.5 m, 0 m, nodata.
+    dataset = gdal.GetDriverByName("GTiff").Create(str(path), 3, 1, 1, gdal.GDT_Float32)
+    dataset.SetGeoTransform((109.2, 0.1, 0.0, 13.2, 0.0, -0.2))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    dataset.SetProjection(srs.ExportToWkt())
+    band = dataset.GetRasterBand(1)
+    band.SetNoDataValue(-9999.0)
+    band.WriteArray(np.array([[1.5, 0.0, -9999.0]], dtype=np.float32))
+    dataset.FlushCache()
+    dataset = None
+    layer = QgsRasterLayer(str(path), "depth")
+    assert layer.isValid()
+    return layer
+
+
+def test_raster_depth_samples(qgis_app, tmp_path):
+    layer = _depth_raster(tmp_path / "depth.tif")
+    snapshots, _ = snapshot_hazard_sources([layer], [])
+    points = {
+        "wet": (109.25, 13.1),
+        "dry": (109.35, 13.1),
+        "nodata": (109.45, 13.1),
+        "outside": (108.0, 13.1),
+    }
+
+    samples = sample_flood_rasters(snapshots, points, QgsCoordinateTransformContext())
+
+    assert samples["wet"] == (True, pytest.approx(1.5))
+    assert samples["dry"] == (False, None)
+    assert samples["nodata"] == (None, None)
+    assert samples["outside"] == (None, None)
+
+
+def test_raster_only_analysis(qgis_app, tmp_path):
+    layer = _depth_raster(tmp_path / "depth.tif")
+    pins = {"wet": (109.25, 13.1), "nodata": (109.45, 13.1)}
+
+    analysis = _analyse(flood_layers=[layer], pins=pins)
+
+    assert analysis.results["wet"].in_flood is True
+    assert analysis.results["wet"].flood_depth_m == pytest.approx(1.5)
+    assert analysis.results["nodata"].in_flood is None
+
+
+def test_raster_nodata_not_safe_with_vector(qgis_app, shared_dir, tmp_path):
+    raster = _depth_raster(tmp_path / "depth.tif")
+    # (109.45, 13.1) is outside the bowtie and on a nodata pixel: unknown, not "not in flood".
+    pins = {"nodata": (109.45, 13.1)}
+
+    analysis = _analyse(flood_layers=[_bowtie_layer(shared_dir), raster], pins=pins)
+
+    assert analysis.results["nodata"].in_flood is None

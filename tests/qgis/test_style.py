@@ -1,0 +1,120 @@
+"""Case style: categories and colours by status, size and label by people, escaped map tip."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    NULL,
+    QgsExpression,
+    QgsExpressionContext,
+    QgsExpressionContextUtils,
+    QgsProperty,
+    QgsSymbolLayer,
+)
+from qgis.PyQt.QtGui import QColor
+
+from sos_qgis_plugin.case_layer import CaseLayerStore
+from sos_qgis_plugin.core.statuses import STATUS_COLOURS, STATUSES
+from sos_qgis_plugin.style import LABEL_EXPRESSION, SIZE_EXPRESSION, apply_case_style, status_display_name
+
+
+def _evaluate(expression_text: str, feature, layer):
+    context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    context.setFeature(feature)
+    return QgsExpression(expression_text).evaluate(context)
+
+
+def test_categories_one_per_status(case_layer):
+    apply_case_style(case_layer)
+
+    values = [category.value() for category in case_layer.renderer().categories()]
+
+    assert values == list(STATUSES)
+
+
+def test_category_colours(case_layer):
+    apply_case_style(case_layer)
+
+    for category in case_layer.renderer().categories():
+        expected = QColor(STATUS_COLOURS[category.value()]).name()
+        assert category.symbol().color().name() == expected, category.value()
+
+
+def test_category_labels(case_layer):
+    apply_case_style(case_layer)
+
+    labels = [category.label() for category in case_layer.renderer().categories()]
+
+    assert labels == ["Needs help", "In progress", "Supported", "Unreachable", "Duplicate"]
+
+
+def test_status_display_name_unknown_code(qgis_app):
+    assert status_display_name("evacuated") == "evacuated"
+
+
+def test_symbol_size_data_defined(case_layer):
+    apply_case_style(case_layer)
+
+    for category in case_layer.renderer().categories():
+        size = category.symbol().symbolLayer(0).dataDefinedProperties().property(QgsSymbolLayer.PropertySize)
+        assert size.propertyType() == QgsProperty.ExpressionBasedProperty
+        assert size.expressionString() == SIZE_EXPRESSION
+
+
+def test_size_capped_at_10mm(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "loose_types.geojson")
+    CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
+    sizes = [_evaluate(SIZE_EXPRESSION, feature, case_layer) for feature in case_layer.getFeatures()]
+
+    assert max(sizes) <= 10.0
+    assert min(sizes) >= 2.5
+
+
+def test_labels_enabled_with_people(case_layer):
+    apply_case_style(case_layer)
+
+    settings = case_layer.labeling().settings()
+    assert case_layer.labelsEnabled()
+    assert settings.isExpression
+    assert settings.fieldName == LABEL_EXPRESSION
+
+
+def test_label_empty_without_counts(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "loose_types.geojson")
+    CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
+    no_counts = [
+        feature
+        for feature in case_layer.getFeatures()
+        if feature["people_count"] == NULL and feature["household_count"] == NULL
+    ]
+
+    assert no_counts
+    for feature in no_counts:
+        assert _evaluate(LABEL_EXPRESSION, feature, case_layer) is None
+
+
+def test_map_tip_escapes_html(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "html_injection.geojson")
+    CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
+    apply_case_style(case_layer)
+
+    for feature in case_layer.getFeatures():
+        context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(case_layer))
+        context.setFeature(feature)
+        tip = QgsExpression.replaceExpressionText(case_layer.mapTipTemplate(), context)
+        assert "<script" not in tip.lower()
+        assert "<img" not in tip.lower()
+        assert "<a " not in tip.lower()
+
+
+def test_map_tip_keeps_text_literal(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "html_injection.geojson")
+    CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
+    apply_case_style(case_layer)
+    feature = next(feature for feature in case_layer.getFeatures() if "<" in (feature["description"] or ""))
+
+    context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(case_layer))
+    context.setFeature(feature)
+    tip = QgsExpression.replaceExpressionText(case_layer.mapTipTemplate(), context)
+
+    escaped = feature["description"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert escaped in tip
