@@ -1,0 +1,632 @@
+"""Rules of the SOS service: roles, status changes with versions, batches, idempotency, intake and import.
+
+The HTTP layer calls ``CaseService`` and turns ``ApiError`` into problem details. Storage is reached only
+through the ``CaseStore`` protocol.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from sos_qgis_plugin.core.errors import RecordError, SosError
+from sos_qgis_plugin.core.records import VIETNAM_BBOX, CaseRecord, Rejection, parse_feature, parse_features
+from sos_qgis_plugin.core.statuses import STATUSES
+from sos_qgis_plugin.core.text import normalize_text
+from sos_qgis_plugin.core.timeutil import format_time, parse_time
+from sos_server.storage import (
+    CASE_FIELDS,
+    CaseQuery,
+    CaseStore,
+    CaseTransaction,
+    format_case_id,
+    parse_case_id,
+)
+
+logger = logging.getLogger("sos_server")
+
+ROLES = ("viewer", "officer", "intake")
+READ_ROLES = frozenset({"viewer", "officer"})
+CHANGE_ROLES = frozenset({"officer"})
+CREATE_ROLES = frozenset({"intake"})
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000
+MAX_BATCH_CHANGES = 1000
+MAX_NOTE_LENGTH = 2000
+MAX_TOKEN_NAME_LENGTH = 100
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_TTL = timedelta(hours=24)
+# A batch of 1000 items takes seconds; a key still pending after this long belongs to a request that died.
+IDEMPOTENCY_PENDING_TIMEOUT = timedelta(minutes=5)
+# The next incremental fetch starts this long before the first page was read. A write that committed while
+# the pages were read is then fetched again instead of missed.
+UPDATED_SINCE_MARGIN = timedelta(seconds=5)
+
+IMPORT_CHANGED_BY = "import"
+
+
+class ApiError(SosError):
+    """Error that the HTTP layer returns as a problem details document with ``status``."""
+
+    status = 400
+    title = "Bad Request"
+
+    def __init__(
+        self, detail: str, *, extra: Optional[dict[str, Any]] = None, headers: Optional[dict] = None
+    ):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = dict(extra or {})
+        self.headers = dict(headers or {})
+
+
+class AuthenticationError(ApiError):
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ForbiddenError(ApiError):
+    status = 403
+    title = "Forbidden"
+
+
+class CaseNotFoundError(ApiError):
+    status = 404
+    title = "Not Found"
+    outcome = "not_found"
+
+
+class VersionConflictError(ApiError):
+    """The case changed since the version the client saw; ``current`` is the case as it is now."""
+
+    status = 412
+    title = "Precondition Failed"
+    outcome = "conflict"
+
+    def __init__(self, detail: str, current: dict[str, Any], version: int) -> None:
+        super().__init__(detail, extra={"current": current}, headers={"ETag": f'"{version}"'})
+        self.current = current
+
+
+class PreconditionRequiredError(ApiError):
+    status = 428
+    title = "Precondition Required"
+
+
+class InvalidRequestError(ApiError):
+    status = 422
+    title = "Unprocessable Content"
+    outcome = "invalid"
+
+
+class IdempotencyInProgressError(ApiError):
+    status = 409
+    title = "Conflict"
+
+
+class PayloadTooLargeError(ApiError):
+    status = 413
+    title = "Content Too Large"
+
+
+@dataclass
+class Principal:
+    """The caller behind a bearer token. ``token_sha256`` scopes idempotency keys; the token is not stored."""
+
+    name: str
+    role: str
+    token_sha256: str
+
+
+@dataclass
+class CaseListing:
+    features: list[dict[str, Any]]
+    number_matched: int
+    next_cursor: Optional[str]
+    time_stamp: str
+    next_updated_since: str
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    imported: int = 0
+    updated_as_duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    duplicate_external_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StatusChange:
+    status: str
+    note: Optional[str] = None
+    duplicate_of: Optional[str] = None
+    if_version: Optional[int] = None
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def hash_token(token: str) -> str:
+    """Return the sha256 hex digest under which a bearer token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def record_from_row(row: dict[str, Any]) -> CaseRecord:
+    """Build the canonical record of a stored case row."""
+    return CaseRecord(**{name: row[name] for name in CASE_FIELDS})
+
+
+def feature_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Build the canonical GeoJSON Feature of a stored case row."""
+    return record_from_row(row).to_feature()
+
+
+def _values_from_record(record: CaseRecord) -> dict[str, Any]:
+    # A shallow copy is enough, because storage serialises the list fields; asdict() would deep-copy them.
+    return {item.name: getattr(record, item.name) for item in dataclasses.fields(record) if item.name != "id"}
+
+
+def _canonical_sha256(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class CaseService:
+    """Use cases of the SOS API over one ``CaseStore``; ``clock`` returns aware UTC datetimes."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        *,
+        service_area: Optional[tuple[float, float, float, float]] = VIETNAM_BBOX,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.service_area = service_area
+        self.clock = clock
+
+    # Tokens and roles
+
+    def create_token(self, role: str, name: Optional[str] = None) -> str:
+        """Create a bearer token for ``role`` and return it; only its sha256 hash is stored.
+
+        ``name`` is what history shows as ``changed_by`` and defaults to "<role>-<n>". Raises ValueError for
+        an unknown role or an empty or overlong name.
+        """
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+        token = secrets.token_urlsafe(32)
+        with self.store.write() as tx:
+            if name is None:
+                name = f"{role}-{tx.count_tokens(role) + 1}"
+            name = normalize_text(name)
+            if not name or len(name) > MAX_TOKEN_NAME_LENGTH:
+                raise ValueError(f"token name must have 1 to {MAX_TOKEN_NAME_LENGTH} characters")
+            tx.add_token(hash_token(token), role, name, self.clock())
+        logger.info("created a %s token named %r", role, name)
+        return token
+
+    def authenticate(self, token: Optional[str]) -> Principal:
+        """Return the principal of a bearer token. Raises AuthenticationError when missing or unknown."""
+        if not token:
+            raise AuthenticationError("A bearer token is required: send 'Authorization: Bearer <token>'.")
+        token_sha256 = hash_token(token)
+        with self.store.read() as tx:
+            info = tx.find_token(token_sha256)
+        if info is None:
+            raise AuthenticationError("The bearer token is not known to this server. Ask for a new token.")
+        return Principal(name=info.name, role=info.role, token_sha256=token_sha256)
+
+    @staticmethod
+    def require_role(principal: Principal, allowed: frozenset[str]) -> None:
+        """Raise ForbiddenError unless the principal's role is in ``allowed``."""
+        if principal.role not in allowed:
+            needed = " or ".join(sorted(allowed))
+            raise ForbiddenError(f"The {principal.role} role may not do this; it needs the {needed} role.")
+
+    # Reading
+
+    def get_case(self, case_id: str) -> dict[str, Any]:
+        """Return the stored row of one case. Raises CaseNotFoundError."""
+        with self.store.read() as tx:
+            row = tx.get_case(case_id)
+        if row is None:
+            raise CaseNotFoundError(f"No case has the id '{case_id}'.")
+        return row
+
+    def get_history(self, case_id: str) -> list[dict[str, Any]]:
+        """Return the history of a case, oldest first, with RFC 3339 times. Raises CaseNotFoundError."""
+        with self.store.read() as tx:
+            if tx.get_case(case_id) is None:
+                raise CaseNotFoundError(f"No case has the id '{case_id}'.")
+            entries = tx.list_history(case_id)
+        return [
+            {
+                "changed_at": format_time(entry["changed_at"]),
+                "changed_by": entry["changed_by"],
+                "from_status": entry["from_status"],
+                "to_status": entry["to_status"],
+                "note": entry["note"],
+            }
+            for entry in entries
+        ]
+
+    def list_cases(
+        self,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        statuses: Optional[list[str]] = None,
+        bbox: Optional[tuple[float, float, float, float]] = None,
+        updated_since: Optional[datetime] = None,
+        cursor: Optional[str] = None,
+    ) -> CaseListing:
+        """Return one page of cases in id order.
+
+        Without ``cursor`` the filters come from the arguments. With one they come from the cursor, so every
+        page of a walk applies the filters of its first page. A ``limit`` above MAX_LIMIT is lowered to it.
+        Raises InvalidRequestError (400) for a cursor this server did not issue.
+        """
+        now = self.clock()
+        limit = min(limit, MAX_LIMIT)
+        if cursor:
+            query, next_updated_since = _decode_cursor(cursor)
+        else:
+            query = CaseQuery(statuses=statuses, bbox=bbox, updated_since=updated_since)
+            next_updated_since = format_time(now - UPDATED_SINCE_MARGIN)
+        query.limit = limit + 1  # one extra row shows whether a next page exists
+
+        with self.store.read() as tx:
+            page = tx.list_cases(query)
+            number_matched = tx.count_cases(query)
+
+        rows = page.rows[:limit]
+        next_cursor = None
+        if len(page.rows) > limit:
+            next_cursor = _encode_cursor(query, rows[-1]["num"], next_updated_since)
+        return CaseListing(
+            features=[feature_from_row(row) for row in rows],
+            number_matched=number_matched,
+            next_cursor=next_cursor,
+            time_stamp=format_time(now),
+            next_updated_since=next_updated_since,
+        )
+
+    def collection_extent(
+        self,
+    ) -> tuple[Optional[tuple[float, float, float, float]], Optional[tuple[str, str]]]:
+        """Return the bbox of the located cases and the first and last creation time (None when unknown)."""
+        with self.store.read() as tx:
+            bbox = tx.extent()
+            times = tx.time_extent()
+        interval = (format_time(times[0]), format_time(times[1])) if times else None
+        return bbox, interval
+
+    # Status changes
+
+    def change_status(self, case_id: str, change: StatusChange, principal: Principal) -> dict[str, Any]:
+        """Apply one status change in its own transaction and return the case row as it is afterwards.
+
+        Setting the status a case already has, with the same ``duplicate_of`` and no note, changes nothing.
+        Raises CaseNotFoundError, VersionConflictError when ``if_version`` is not the current version, and
+        InvalidRequestError for an unknown status, an overlong note or a bad ``duplicate_of``.
+        """
+        status, note, duplicate_of = _validate_change(case_id, change)
+        now = self.clock()
+        with self.store.write() as tx:
+            row = tx.get_case(case_id)
+            if row is None:
+                raise CaseNotFoundError(f"No case has the id '{case_id}'.")
+            if change.if_version is not None and change.if_version != row["version"]:
+                raise _conflict(row, change.if_version)
+            if duplicate_of is not None and tx.get_case(duplicate_of) is None:
+                raise InvalidRequestError(f"duplicate_of names no case: '{duplicate_of}'.")
+            if status == row["status"] and duplicate_of == row["duplicate_of"] and note is None:
+                return row
+
+            values = {
+                "status": status,
+                "duplicate_of": duplicate_of,
+                "updated_at": now,
+                "version": row["version"] + 1,
+            }
+            if not tx.update_case(case_id, row["version"], values):
+                # Only reachable on databases whose writers interleave (not SQLite's BEGIN IMMEDIATE).
+                current = tx.get_case(case_id)
+                raise _conflict(current or row, row["version"])
+            tx.add_history(case_id, now, principal.name, row["status"], status, note)
+            changed = {**row, **values}
+        logger.info(
+            "case %s: %s -> %s by %s (version %d)",
+            case_id,
+            row["status"],
+            status,
+            principal.name,
+            values["version"],
+        )
+        return changed
+
+    def apply_batch(
+        self, body: Any, principal: Principal, idempotency_key: Optional[str]
+    ) -> tuple[dict[str, Any], bool]:
+        """Apply a batch of status changes, one transaction per item, and return (response body, replayed).
+
+        With an idempotency key, the response is stored for 24 hours per token. The same key and body return
+        the stored response and ``replayed`` is True. Raises InvalidRequestError for a malformed body or a key
+        reused with another body, PayloadTooLargeError above MAX_BATCH_CHANGES items, and
+        IdempotencyInProgressError while the first request with the key is still running.
+        """
+        changes = _batch_changes(body)
+        if idempotency_key is None:
+            return self._run_batch(changes, principal), False
+
+        if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise InvalidRequestError(
+                f"Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters. Send a new UUID."
+            )
+        request_sha256 = _canonical_sha256(body)
+        now = self.clock()
+        with self.store.write() as tx:
+            tx.purge_idempotency(now - IDEMPOTENCY_TTL)
+            stored = tx.get_idempotency(principal.token_sha256, idempotency_key)
+            if (
+                stored is not None
+                and stored.response_json is None
+                and now - stored.created_at > IDEMPOTENCY_PENDING_TIMEOUT
+            ):
+                # The request that reserved the key died without a response (the server was killed, say), so
+                # this retry runs the batch again. An item applied before then reports a conflict when it
+                # carries if_version, or ok without a new version when it does not.
+                logger.warning(
+                    "idempotency key of %s abandoned while pending; running the batch again", principal.name
+                )
+                tx.delete_idempotency(principal.token_sha256, idempotency_key)
+                stored = None
+            if stored is None:
+                tx.reserve_idempotency(principal.token_sha256, idempotency_key, request_sha256, now)
+        if stored is not None:
+            if stored.request_sha256 != request_sha256:
+                raise InvalidRequestError(
+                    "This Idempotency-Key was already used with a different request body. "
+                    "Send a new key for a new batch."
+                )
+            if stored.response_json is None:
+                raise IdempotencyInProgressError(
+                    "A request with this Idempotency-Key is still being processed. Retry in a few seconds."
+                )
+            logger.info("batch replayed for %s (idempotency key seen before)", principal.name)
+            return json.loads(stored.response_json), True
+
+        try:
+            response = self._run_batch(changes, principal)
+        except Exception:
+            with self.store.write() as tx:
+                tx.delete_idempotency(principal.token_sha256, idempotency_key)
+            raise
+        with self.store.write() as tx:
+            tx.complete_idempotency(principal.token_sha256, idempotency_key, json.dumps(response))
+        return response, False
+
+    def _run_batch(self, changes: list[Any], principal: Principal) -> dict[str, Any]:
+        results = []
+        for item in changes:
+            case_id = item.get("id") if isinstance(item, dict) else None
+            try:
+                change = _parse_batch_item(item)
+                row = self.change_status(case_id, change, principal)
+                results.append(
+                    {"id": case_id, "outcome": "ok", "detail": None, "case": feature_from_row(row)}
+                )
+            except VersionConflictError as exc:
+                results.append(
+                    {"id": case_id, "outcome": exc.outcome, "detail": exc.detail, "case": exc.current}
+                )
+            except (CaseNotFoundError, InvalidRequestError) as exc:
+                results.append({"id": case_id, "outcome": exc.outcome, "detail": exc.detail, "case": None})
+        ok_count = sum(result["outcome"] == "ok" for result in results)
+        logger.info("batch of %d changes by %s: %d ok", len(results), principal.name, ok_count)
+        return {"results": results}
+
+    # Creating and importing cases
+
+    def create_case(self, feature: Any, principal: Principal) -> tuple[dict[str, Any], bool]:
+        """Validate a GeoJSON Feature and store it as a case; return (row, created).
+
+        A feature whose non-empty external_id already exists for the same source updates that case instead
+        (the later record wins, the case keeps its id, status and history) and ``created`` is False.
+        Raises InvalidRequestError with the validation reason.
+        """
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise InvalidRequestError("The request body must be a GeoJSON Feature.")
+        now = self.clock()
+        try:
+            record = parse_feature(feature, service_area=self.service_area, now=now)
+        except RecordError as exc:
+            raise InvalidRequestError(
+                f"The case is invalid: {exc.reason}", extra={"field": exc.field}
+            ) from exc
+        with self.store.write() as tx:
+            row, created = _store_record(tx, record, principal.name, now, note=None)
+        logger.info(
+            "case %s %s by %s", row["id"], "created" if created else "updated by intake", principal.name
+        )
+        return row, created
+
+    def import_features(self, features: list[Any], *, source_name: str) -> ImportReport:
+        """Validate and store features in one transaction; return counts and the rejected features.
+
+        Features sharing a non-empty external_id and source (within the list, or with a stored case) are
+        merged, and the later one wins. Features without an external_id always become new cases.
+        """
+        now = self.clock()
+        parsed = parse_features(features, service_area=self.service_area, now=now, dedupe_external_ids=False)
+        report = ImportReport(read=len(features), rejected=list(parsed.rejected))
+
+        winners: dict[tuple[Optional[str], str], CaseRecord] = {}
+        ordered: list[CaseRecord] = []
+        for record in parsed.records:
+            if record.external_id:
+                key = (record.source, record.external_id)
+                if key in winners:
+                    report.updated_as_duplicates += 1
+                    report.duplicate_external_ids.append(record.external_id)
+                winners[key] = record
+            else:
+                ordered.append(record)
+        # A merged record takes the place of its last occurrence, as parse_features does.
+        last_index = {id(record): index for index, record in enumerate(parsed.records)}
+        ordered.extend(winners.values())
+        ordered.sort(key=lambda record: last_index[id(record)])
+
+        note = f"imported from {source_name}"
+        with self.store.write() as tx:
+            for record in ordered:
+                _, created = _store_record(tx, record, IMPORT_CHANGED_BY, now, note=note)
+                if created:
+                    report.imported += 1
+                else:
+                    report.updated_as_duplicates += 1
+                    report.duplicate_external_ids.append(record.external_id or "")
+        logger.info(
+            "import of %s: %d read, %d imported, %d updated as duplicates, %d rejected",
+            source_name,
+            report.read,
+            report.imported,
+            report.updated_as_duplicates,
+            len(report.rejected),
+        )
+        return report
+
+
+def _store_record(
+    tx: CaseTransaction, record: CaseRecord, changed_by: str, now: datetime, note: Optional[str]
+) -> tuple[dict[str, Any], bool]:
+    existing = None
+    if record.external_id:
+        existing = tx.find_case_by_external_id(record.source, record.external_id)
+
+    values = _values_from_record(record)
+    values["updated_at"] = now
+    if existing is None:
+        values["version"] = 1
+        row = tx.insert_case(values)
+        tx.add_history(row["id"], now, changed_by, None, row["status"], note)
+        return row, True
+
+    # The later record wins for every field except what officers own: the status and duplicate_of.
+    values["status"] = existing["status"]
+    values["duplicate_of"] = existing["duplicate_of"]
+    values["version"] = existing["version"] + 1
+    tx.update_case(existing["id"], existing["version"], values)
+    merge_note = "replaced by a later record with the same external id"
+    tx.add_history(existing["id"], now, changed_by, existing["status"], existing["status"], merge_note)
+    return {**existing, **values}, False
+
+
+def _conflict(row: dict[str, Any], expected_version: int) -> VersionConflictError:
+    return VersionConflictError(
+        f"Case '{row['id']}' is at version {row['version']}, not {expected_version}, because someone changed "
+        "it first. Review the current case and send the change again if it still applies.",
+        current=feature_from_row(row),
+        version=row["version"],
+    )
+
+
+def _validate_change(case_id: str, change: StatusChange) -> tuple[str, Optional[str], Optional[str]]:
+    if change.status not in STATUSES:
+        raise InvalidRequestError(f"Unknown status '{change.status}': expected one of {', '.join(STATUSES)}.")
+    note = normalize_text(change.note) if change.note else None
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise InvalidRequestError(
+            f"The note has {len(note)} characters; at most {MAX_NOTE_LENGTH} are allowed."
+        )
+    note = note or None
+    duplicate_of = change.duplicate_of or None
+    if duplicate_of is not None and change.status != "duplicate":
+        raise InvalidRequestError("duplicate_of may only be given with the status 'duplicate'.")
+    if duplicate_of is not None and duplicate_of == case_id:
+        raise InvalidRequestError("A case cannot be a duplicate of itself.")
+    return change.status, note, duplicate_of
+
+
+def _batch_changes(body: Any) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
+        raise InvalidRequestError('The request body must be a JSON object with a "changes" list.')
+    changes = body["changes"]
+    if len(changes) > MAX_BATCH_CHANGES:
+        raise PayloadTooLargeError(
+            f"The batch has {len(changes)} changes; at most {MAX_BATCH_CHANGES} are allowed per request. "
+            "Split it into several requests."
+        )
+    return changes
+
+
+_BATCH_ITEM_KEYS = frozenset({"id", "status", "note", "if_version", "duplicate_of"})
+
+
+def _parse_batch_item(item: Any) -> StatusChange:
+    if not isinstance(item, dict):
+        raise InvalidRequestError("A change must be a JSON object.")
+    unknown = sorted(set(item) - _BATCH_ITEM_KEYS)
+    if unknown:
+        raise InvalidRequestError(f"Unknown members in the change: {', '.join(unknown)}.")
+    if not isinstance(item.get("id"), str) or not item["id"]:
+        raise InvalidRequestError('The change has no "id" string.')
+    if not isinstance(item.get("status"), str):
+        raise InvalidRequestError('The change has no "status" string.')
+    if_version = item.get("if_version")
+    if if_version is not None and (isinstance(if_version, bool) or not isinstance(if_version, int)):
+        raise InvalidRequestError(f"if_version must be an integer, got {if_version!r}.")
+    for name in ("note", "duplicate_of"):
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise InvalidRequestError(f"{name} must be a string or null.")
+    return StatusChange(
+        status=item["status"],
+        note=item.get("note"),
+        duplicate_of=item.get("duplicate_of"),
+        if_version=if_version,
+    )
+
+
+def _encode_cursor(query: CaseQuery, last_num: int, next_updated_since: str) -> str:
+    state = {
+        "after": format_case_id(last_num),
+        "status": query.statuses,
+        "bbox": list(query.bbox) if query.bbox else None,
+        "updated_since": format_time(query.updated_since) if query.updated_since else None,
+        "next_updated_since": next_updated_since,
+    }
+    text = json.dumps(state, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[CaseQuery, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        after_num = parse_case_id(state["after"])
+        if after_num is None:
+            raise ValueError("cursor position is not a case id")
+        statuses = state["status"]
+        bbox = tuple(float(value) for value in state["bbox"]) if state["bbox"] else None
+        updated_since = parse_time(state["updated_since"]) if state["updated_since"] else None
+        next_updated_since = str(state["next_updated_since"])
+    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error, RecordError) as exc:
+        raise ApiError("The cursor is not valid. Start again from the first page without a cursor.") from exc
+    query = CaseQuery(statuses=statuses, bbox=bbox, updated_since=updated_since, after_num=after_num)  # type: ignore[arg-type]
+    return query, next_updated_since
