@@ -6,6 +6,7 @@ import logging
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
+    QgsFeatureRequest,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsProperty,
@@ -24,7 +25,7 @@ LOGGER = logging.getLogger("sos_qgis_plugin")
 
 # Symbol diameter in millimetres: 2.5 mm for one person, growing with the square root of the count so that the
 # symbol area follows the number of people, capped at 10 mm. Households stand in when people is unknown.
-SIZE_EXPRESSION = 'min(10, 2.5 + 1.2 * sqrt(coalesce("people_count", "household_count", 1)))'
+SIZE_EXPRESSION = 'min(8, 1.8 + 0.9 * sqrt(coalesce("people_count", "household_count", 1)))'
 
 LABEL_EXPRESSION = 'coalesce("people_count", "household_count")'
 
@@ -89,9 +90,23 @@ def build_case_renderer() -> QgsCategorizedSymbolRenderer:
         categories.append(
             QgsRendererCategory(code, _category_symbol(colour), status_display_name(code), True)
         )
+    # The empty value is QGIS's "all other values" category: a status this plugin does not know is drawn in
+    # black rather than hidden.
+    categories.append(
+        QgsRendererCategory(
+            "",
+            _category_symbol(UNKNOWN_STATUS_COLOUR),
+            QCoreApplication.translate("SosStyle", "Other status"),
+            True,
+        )
+    )
     renderer = QgsCategorizedSymbolRenderer("status", categories)
-    # Cases with a status this plugin does not know are drawn in black rather than hidden.
     renderer.setSourceSymbol(_category_symbol(UNKNOWN_STATUS_COLOUR))
+    # Higher priority on top, so a closed case (priority 0) never hides one that still waits.
+    renderer.setOrderBy(
+        QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause('coalesce("priority", 0)', True)])
+    )
+    renderer.setOrderByEnabled(True)
     return renderer
 
 

@@ -113,6 +113,11 @@ class _SosTask(QgsTask):
             LOGGER.exception("%s failed with an unexpected error", self.description())
             self.error = _unexpected_error(error)
             return False
+        finally:
+            # The client's connections belong to this worker thread; close them before the thread ends.
+            client = getattr(self, "client", None)
+            if client is not None and hasattr(client, "close"):
+                client.close()
         return not self.isCanceled()
 
     def work(self) -> None:

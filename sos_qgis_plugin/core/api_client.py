@@ -189,9 +189,21 @@ class SosClient:
         self.config = config
         self._base_url = config.base_url.rstrip("/")
         self._origin = _origin(self._base_url)
+        self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
+
+    def close(self) -> None:
+        """Close the connections of the session this client created; an injected session stays open."""
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self) -> SosClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- API calls
 

@@ -123,6 +123,16 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict:
+        try:
+            return self._process(parameters, context, feedback)
+        finally:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _process(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict:
         from ..core.sync import fetch_cases
 
         service_url = self.parameterAsString(parameters, self.SERVICE_URL, context).strip()

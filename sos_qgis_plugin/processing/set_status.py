@@ -145,6 +145,16 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict:
+        try:
+            return self._process(parameters, context, feedback)
+        finally:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _process(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict:
         from ..core.api_client import StatusChange
 
         source = self.parameterAsSource(parameters, self.INPUT, context)

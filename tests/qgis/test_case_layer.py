@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timezone
 
@@ -145,7 +146,7 @@ def test_refresh_same_version_unchanged(case_layer, sos_server, shared_dir, fetc
     assert case_layer.featureCount() == 3
 
 
-def test_changed_case_hazard_reset(case_layer, sos_server, shared_dir, fetch_records):
+def test_status_change_keeps_hazard(case_layer, sos_server, shared_dir, fetch_records):
     sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
     store = CaseLayerStore(case_layer)
     first = fetch_records(sos_server)
@@ -160,6 +161,25 @@ def test_changed_case_hazard_reset(case_layer, sos_server, shared_dir, fetch_rec
     store.apply_records(fetch_records(sos_server, updated_since=first.next_updated_since).records)
 
     feature = _features_by_id(case_layer)[case_id]
+    assert feature["status"] == "supported"
+    assert feature["in_flood"] == True  # noqa: E712 - QGIS returns a QVariant-backed bool
+    assert feature["flood_event_count"] == 2
+    # A supported case is closed, so its priority drops to 0 at once, before any new analysis.
+    assert feature["priority"] == 0
+
+
+def test_moved_case_hazard_reset(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
+    store = CaseLayerStore(case_layer)
+    records = fetch_records(sos_server).records
+    store.apply_records(records)
+    record = next(record for record in records if record.lon is not None)
+    store.apply_hazard_results({record.id: HazardResult(True, 2, False, 5000.0, None)}, {record.id: 7.5})
+
+    moved = dataclasses.replace(record, lon=record.lon + 0.01, version=record.version + 1)
+    store.apply_records([moved])
+
+    feature = _features_by_id(case_layer)[record.id]
     for name in HAZARD_FIELD_NAMES:
         assert feature[name] == NULL, name
 
