@@ -169,6 +169,10 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
         except SosError as error:
             LOGGER.warning("sos:fetchcases failed: %s (%s)", error.message, error.details)
             raise QgsProcessingException(error.message) from error
+        finally:
+            # A traceback keeps this frame alive. Without this, the layer could outlive the QGIS application
+            # and crash the interpreter when it is destroyed at exit (seen with QGIS 3.22).
+            layer = None  # noqa: F841
 
         for rejection in result.rejected:
             feedback.reportError(

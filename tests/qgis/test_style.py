@@ -7,14 +7,22 @@ from qgis.core import (
     QgsExpression,
     QgsExpressionContext,
     QgsExpressionContextUtils,
+    QgsFeature,
     QgsProperty,
+    QgsRenderContext,
     QgsSymbolLayer,
 )
 from qgis.PyQt.QtGui import QColor
 
 from sos_qgis_plugin.case_layer import CaseLayerStore
 from sos_qgis_plugin.core.statuses import STATUS_COLOURS, STATUSES
-from sos_qgis_plugin.style import LABEL_EXPRESSION, SIZE_EXPRESSION, apply_case_style, status_display_name
+from sos_qgis_plugin.style import (
+    LABEL_EXPRESSION,
+    SIZE_EXPRESSION,
+    UNKNOWN_STATUS_COLOUR,
+    apply_case_style,
+    status_display_name,
+)
 
 
 def _evaluate(expression_text: str, feature, layer):
@@ -28,14 +36,15 @@ def test_categories_one_per_status(case_layer):
 
     values = [category.value() for category in case_layer.renderer().categories()]
 
-    assert values == list(STATUSES)
+    # The last category, with the empty value, is QGIS's "all other values".
+    assert values == list(STATUSES) + [""]
 
 
 def test_category_colours(case_layer):
     apply_case_style(case_layer)
 
     for category in case_layer.renderer().categories():
-        expected = QColor(STATUS_COLOURS[category.value()]).name()
+        expected = QColor(STATUS_COLOURS.get(category.value(), UNKNOWN_STATUS_COLOUR)).name()
         assert category.symbol().color().name() == expected, category.value()
 
 
@@ -44,7 +53,31 @@ def test_category_labels(case_layer):
 
     labels = [category.label() for category in case_layer.renderer().categories()]
 
-    assert labels == ["Needs help", "In progress", "Supported", "Unreachable", "Duplicate"]
+    assert labels == ["Needs help", "In progress", "Supported", "Unreachable", "Duplicate", "Other status"]
+
+
+def test_unknown_status_drawn(case_layer):
+    apply_case_style(case_layer)
+    feature = QgsFeature(case_layer.fields())
+    feature["status"] = "evacuated"
+    context = QgsRenderContext()
+
+    case_layer.renderer().startRender(context, case_layer.fields())
+    symbol = case_layer.renderer().symbolForFeature(feature, context)
+    case_layer.renderer().stopRender(context)
+
+    assert symbol is not None
+    assert symbol.color().name() == QColor(UNKNOWN_STATUS_COLOUR).name()
+
+
+def test_higher_priority_drawn_on_top(case_layer):
+    apply_case_style(case_layer)
+    renderer = case_layer.renderer()
+
+    assert renderer.orderByEnabled()
+    clause = renderer.orderBy().list()[0]
+    assert clause.expression().expression() == 'coalesce("priority", 0)'
+    assert clause.ascending()
 
 
 def test_status_display_name_unknown_code(qgis_app):
