@@ -37,9 +37,14 @@ def build(build_dir: Path) -> Path:
     for ts_file in sorted((target / "i18n").glob("*.ts")):
         if lrelease is None:
             # The committed .qm files are used as they are.
-            print(f"lrelease not found: keeping the committed {ts_file.with_suffix('.qm').name}", file=sys.stderr)
+            print(
+                f"lrelease not found: keeping the committed {ts_file.with_suffix('.qm').name}",
+                file=sys.stderr,
+            )
             continue
-        subprocess.run([lrelease, "-silent", str(ts_file), "-qm", str(ts_file.with_suffix(".qm"))], check=True)
+        subprocess.run(
+            [lrelease, "-silent", str(ts_file), "-qm", str(ts_file.with_suffix(".qm"))], check=True
+        )
     return target
 
 

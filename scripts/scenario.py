@@ -34,12 +34,19 @@ NEEDS = ["rescue", "medical", "food", "water", "shelter", "evacuation"]
 URGENCIES = ["low", "medium", "high", "critical"]
 
 
-def _ring_around(lon: float, lat: float, radius_lon: float, radius_lat: float, points: int, rng: random.Random):
+def _ring_around(
+    lon: float, lat: float, radius_lon: float, radius_lat: float, points: int, rng: random.Random
+):
     ring = []
     for i in range(points):
         angle = 2 * math.pi * i / points
         wobble = 0.75 + 0.5 * rng.random()
-        ring.append([round(lon + radius_lon * wobble * math.cos(angle), 5), round(lat + radius_lat * wobble * math.sin(angle), 5)])
+        ring.append(
+            [
+                round(lon + radius_lon * wobble * math.cos(angle), 5),
+                round(lat + radius_lat * wobble * math.sin(angle), 5),
+            ]
+        )
     ring.append(ring[0])
     return ring
 
@@ -54,7 +61,8 @@ def flood_outlines(rng: random.Random) -> dict:
     bowtie = [[west, south], [east, north], [east, south], [west, north], [west, south]]
     features = []
     for number, (ring, event, year) in enumerate(
-        [(valley, "Ba river flood", 2025), (lower, "Coastal flood", 2024), (bowtie, "Flash flood", 2023)], start=1
+        [(valley, "Ba river flood", 2025), (lower, "Coastal flood", 2024), (bowtie, "Flash flood", 2023)],
+        start=1,
     ):
         features.append(
             {
@@ -154,7 +162,9 @@ def sos_cases(rng: random.Random, count: int, now: datetime) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def generate(out_dir: Path, *, cases: int = 300, seed: int = 2025, now: datetime | None = None) -> dict[str, Path]:
+def generate(
+    out_dir: Path, *, cases: int = 300, seed: int = 2025, now: datetime | None = None
+) -> dict[str, Path]:
     """Write the scenario into out_dir and return the paths by role: sos, flood, landslide."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -166,14 +176,18 @@ def generate(out_dir: Path, *, cases: int = 300, seed: int = 2025, now: datetime
     }
     paths["flood"].write_text(json.dumps(flood_outlines(rng), ensure_ascii=False, indent=1), encoding="utf-8")
     write_landslides_utm(paths["landslide"], rng)
-    paths["sos"].write_text(json.dumps(sos_cases(rng, cases, now), ensure_ascii=False, indent=1), encoding="utf-8")
+    paths["sos"].write_text(
+        json.dumps(sos_cases(rng, cases, now), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return paths
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--cases", type=int, default=300, help="number of valid cases (3 faulty ones are added)")
+    parser.add_argument(
+        "--cases", type=int, default=300, help="number of valid cases (3 faulty ones are added)"
+    )
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args()
     for role, path in generate(args.out_dir, cases=args.cases, seed=args.seed).items():

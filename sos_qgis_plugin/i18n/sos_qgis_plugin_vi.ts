@@ -161,67 +161,67 @@
 <context>
     <name>SosAnalyseHazards</name>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="57"/>
+        <location filename="../processing/analyse_hazards.py" line="62"/>
         <source>Analyse hazards for SOS cases</source>
         <translation>Phân tích nguy cơ thiên tai cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="71"/>
+        <location filename="../processing/analyse_hazards.py" line="77"/>
         <source>Case layer</source>
         <translation>Lớp trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="78"/>
+        <location filename="../processing/analyse_hazards.py" line="84"/>
         <source>Flood layers</source>
         <translation>Các lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="86"/>
+        <location filename="../processing/analyse_hazards.py" line="92"/>
         <source>Landslide layers</source>
         <translation>Các lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="94"/>
+        <location filename="../processing/analyse_hazards.py" line="100"/>
         <source>Landslide radius</source>
         <translation>Bán kính sạt lở</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <location filename="../processing/analyse_hazards.py" line="108"/>
         <source>Cases in a flood zone</source>
         <translation>Số trường hợp trong vùng ngập</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <location filename="../processing/analyse_hazards.py" line="108"/>
         <source>Cases in or near a landslide zone</source>
         <translation>Số trường hợp trong hoặc gần vùng sạt lở</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <location filename="../processing/analyse_hazards.py" line="108"/>
         <source>Cases with unknown flood status</source>
         <translation>Số trường hợp chưa xác định được tình trạng ngập</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="102"/>
+        <location filename="../processing/analyse_hazards.py" line="108"/>
         <source>Hazard geometries repaired</source>
         <translation>Số hình học nguy cơ đã sửa</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="118"/>
+        <location filename="../processing/analyse_hazards.py" line="127"/>
         <source>The input layer is not an SOS case layer: it has no field id.</source>
         <translation>Lớp đầu vào không phải lớp trường hợp SOS: lớp không có trường id.</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="126"/>
+        <location filename="../processing/analyse_hazards.py" line="135"/>
         <source>Choose at least one flood or landslide layer.</source>
         <translation>Hãy chọn ít nhất một lớp ngập lụt hoặc sạt lở.</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="163"/>
+        <location filename="../processing/analyse_hazards.py" line="174"/>
         <source>Hazard fields written for {} cases.</source>
         <translation>Đã ghi các trường nguy cơ cho {} trường hợp.</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="60"/>
+        <location filename="../processing/analyse_hazards.py" line="65"/>
         <source>Checks every case of the case layer against flood layers (polygons, or rasters of depth in metres) and landslide layers (zones as polygons, past events as points), in any CRS, and writes in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, hazard_note and priority into the case layer. A case counts as near a landslide within the landslide radius, in metres, unless a point has its own radius in a field radius_m or danger_radius_m. A case that cannot be analysed gets an empty (unknown) value, never &apos;not in flood&apos;. Invalid hazard polygons are repaired and counted.</source>
         <translation>Đối chiếu từng trường hợp của lớp trường hợp SOS với các lớp ngập lụt (vùng đa giác, hoặc raster độ sâu tính bằng mét) và các lớp sạt lở (vùng đa giác, điểm sạt lở đã xảy ra), ở bất kỳ hệ tọa độ nào, rồi ghi in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, hazard_note và priority vào lớp trường hợp SOS. Một trường hợp được coi là gần sạt lở khi nằm trong bán kính sạt lở (tính bằng mét), trừ khi điểm sạt lở có bán kính riêng trong trường radius_m hoặc danger_radius_m. Trường hợp không phân tích được sẽ để trống (chưa xác định), không bao giờ ghi là 'không ngập'. Các đa giác nguy cơ không hợp lệ được sửa và đếm lại.</translation>
     </message>
@@ -229,27 +229,27 @@
 <context>
     <name>SosCaseLayer</name>
     <message>
-        <location filename="../case_layer.py" line="147"/>
+        <location filename="../case_layer.py" line="153"/>
         <source>Could not open the case layer {} in {}.</source>
         <translation>Không mở được lớp trường hợp SOS {} trong {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="188"/>
+        <location filename="../case_layer.py" line="196"/>
         <source>Could not create the layer {} in {}.</source>
         <translation>Không tạo được lớp {} trong {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="201"/>
+        <location filename="../case_layer.py" line="211"/>
         <source>Could not add the missing fields to the case layer {}.</source>
         <translation>Không thêm được các trường còn thiếu vào lớp trường hợp SOS {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="411"/>
+        <location filename="../case_layer.py" line="444"/>
         <source>Could not write the cases to the layer {}.</source>
         <translation>Không ghi được các trường hợp vào lớp {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="519"/>
+        <location filename="../case_layer.py" line="578"/>
         <source>Could not store the sync state in {}.</source>
         <translation>Không lưu được trạng thái đồng bộ vào {}.</translation>
     </message>
@@ -265,110 +265,110 @@
 <context>
     <name>SosFetchCases</name>
     <message>
-        <location filename="../processing/fetch_cases.py" line="55"/>
+        <location filename="../processing/fetch_cases.py" line="63"/>
         <source>Fetch SOS cases</source>
         <translation>Tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="67"/>
+        <location filename="../processing/fetch_cases.py" line="77"/>
         <source>Service URL</source>
         <translation>Địa chỉ dịch vụ (URL)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="72"/>
+        <location filename="../processing/fetch_cases.py" line="82"/>
         <source>Authentication configuration (token)</source>
         <translation>Cấu hình xác thực (mã truy cập)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="77"/>
+        <location filename="../processing/fetch_cases.py" line="88"/>
         <source>Service area</source>
         <translation>Khu vực phục vụ</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="82"/>
+        <location filename="../processing/fetch_cases.py" line="93"/>
         <source>Cases GeoPackage</source>
         <translation>Tệp GeoPackage chứa các trường hợp</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="82"/>
+        <location filename="../processing/fetch_cases.py" line="93"/>
         <source>GeoPackage (*.gpkg)</source>
         <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="89"/>
+        <location filename="../processing/fetch_cases.py" line="100"/>
         <source>Cases fetched</source>
         <translation>Số trường hợp đã tải</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="89"/>
+        <location filename="../processing/fetch_cases.py" line="100"/>
         <source>Cases added</source>
         <translation>Số trường hợp mới</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="89"/>
+        <location filename="../processing/fetch_cases.py" line="100"/>
         <source>Cases updated</source>
         <translation>Số trường hợp đã cập nhật</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="89"/>
+        <location filename="../processing/fetch_cases.py" line="100"/>
         <source>Records rejected</source>
         <translation>Số bản ghi bị loại</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="125"/>
+        <location filename="../processing/fetch_cases.py" line="149"/>
         <source>Full fetch: every case is read.</source>
         <translation>Tải toàn bộ: đọc tất cả các trường hợp.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="125"/>
+        <location filename="../processing/fetch_cases.py" line="149"/>
         <source>Fetching the cases changed since {}.</source>
         <translation>Đang tải các trường hợp thay đổi từ {}.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="140"/>
+        <location filename="../processing/fetch_cases.py" line="164"/>
         <source>Cancelled: the GeoPackage was not changed.</source>
         <translation>Đã hủy: tệp GeoPackage không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="150"/>
+        <location filename="../processing/fetch_cases.py" line="178"/>
         <source>Record rejected: {}</source>
         <translation>Bản ghi bị loại: {}</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="155"/>
+        <location filename="../processing/fetch_cases.py" line="183"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {rejected} rejected.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {rejected} bị loại.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="58"/>
-        <source>Fetches SOS cases from the service into the layer sos_cases of a GeoPackage. When the GeoPackage already exists, its cases are updated in place: the first run fetches every case and later runs only the cases changed since the previous run. The token is read from the chosen QGIS authentication configuration. The service area is an optional extent; only cases inside it are fetched.</source>
-        <translation>Tải các trường hợp SOS từ dịch vụ vào lớp sos_cases của một tệp GeoPackage. Nếu tệp GeoPackage đã có, các trường hợp trong đó được cập nhật tại chỗ: lần chạy đầu tải tất cả các trường hợp, các lần sau chỉ tải những trường hợp thay đổi kể từ lần chạy trước. Mã truy cập được đọc từ cấu hình xác thực QGIS đã chọn. Khu vực phục vụ là phạm vi không bắt buộc; chỉ tải các trường hợp nằm trong đó.</translation>
+        <location filename="../processing/fetch_cases.py" line="66"/>
+        <source>Fetches SOS cases from the service into the layer sos_cases of a GeoPackage. When the GeoPackage already exists, its cases are updated in place: the first run fetches every case and later runs only the cases changed since the previous run. The token is read from the chosen QGIS authentication configuration. The service area is an optional extent: cases outside it are still fetched, and flagged outside_service_area in the field quality_flags.</source>
+        <translation>Tải các trường hợp SOS từ dịch vụ vào lớp sos_cases của một tệp GeoPackage. Khi tệp GeoPackage đã có, các trường hợp trong đó được cập nhật tại chỗ: lần chạy đầu tải mọi trường hợp, các lần sau chỉ tải những trường hợp đã thay đổi kể từ lần trước. Mã truy cập được đọc từ cấu hình xác thực QGIS đã chọn. Vùng phục vụ là một phạm vi tùy chọn: các trường hợp nằm ngoài vùng vẫn được tải và được đánh dấu outside_service_area trong trường quality_flags.</translation>
     </message>
 </context>
 <context>
     <name>SosHazards</name>
     <message>
-        <location filename="../hazard_layers.py" line="108"/>
+        <location filename="../hazard_layers.py" line="110"/>
         <source>No case has a location, so there is nothing to analyse.</source>
         <translation>Không trường hợp nào có vị trí nên không có gì để phân tích.</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="165"/>
+        <location filename="../hazard_layers.py" line="169"/>
         <source>The hazard layer {} is not valid and was skipped.</source>
         <translation>Lớp nguy cơ {} không hợp lệ và đã được bỏ qua.</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="190"/>
+        <location filename="../hazard_layers.py" line="197"/>
         <source>The layer {} cannot be used as a landslide layer: only vector layers are supported.</source>
         <translation>Không dùng được lớp {} làm lớp sạt lở: chỉ hỗ trợ lớp vector.</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="312"/>
+        <location filename="../hazard_layers.py" line="323"/>
         <source>{} features of the hazard layer {} were skipped (wrong geometry type or CRS).</source>
         <translation>Đã bỏ qua {} đối tượng của lớp nguy cơ {} (sai kiểu hình học hoặc hệ tọa độ).</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="548"/>
+        <location filename="../hazard_layers.py" line="570"/>
         <source>The hazard analysis was cancelled.</source>
         <translation>Đã hủy phân tích nguy cơ.</translation>
     </message>
@@ -479,12 +479,12 @@
 <context>
     <name>SosProvider</name>
     <message>
-        <location filename="../processing/provider.py" line="33"/>
+        <location filename="../processing/provider.py" line="38"/>
         <source>SOS</source>
         <translation>SOS</translation>
     </message>
     <message>
-        <location filename="../processing/provider.py" line="36"/>
+        <location filename="../processing/provider.py" line="41"/>
         <source>SOS rescue cases</source>
         <translation>Các trường hợp cứu hộ SOS</translation>
     </message>
@@ -492,72 +492,72 @@
 <context>
     <name>SosSetStatus</name>
     <message>
-        <location filename="../processing/set_status.py" line="63"/>
+        <location filename="../processing/set_status.py" line="66"/>
         <source>Set status of SOS cases</source>
         <translation>Đặt trạng thái cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="75"/>
+        <location filename="../processing/set_status.py" line="79"/>
         <source>Cases</source>
         <translation>Các trường hợp</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="82"/>
+        <location filename="../processing/set_status.py" line="86"/>
         <source>New status</source>
         <translation>Trạng thái mới</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="90"/>
+        <location filename="../processing/set_status.py" line="94"/>
         <source>Note</source>
         <translation>Ghi chú</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="95"/>
+        <location filename="../processing/set_status.py" line="99"/>
         <source>Service URL</source>
         <translation>Địa chỉ dịch vụ (URL)</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="98"/>
+        <location filename="../processing/set_status.py" line="104"/>
         <source>Authentication configuration (token)</source>
         <translation>Cấu hình xác thực (mã truy cập)</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="103"/>
+        <location filename="../processing/set_status.py" line="110"/>
         <source>Changes sent</source>
         <translation>Số thay đổi đã gửi</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="103"/>
+        <location filename="../processing/set_status.py" line="110"/>
         <source>Changes confirmed</source>
         <translation>Số thay đổi được xác nhận</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="103"/>
+        <location filename="../processing/set_status.py" line="110"/>
         <source>Conflicts</source>
         <translation>Số xung đột</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="103"/>
+        <location filename="../processing/set_status.py" line="110"/>
         <source>Changes failed</source>
         <translation>Số thay đổi thất bại</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="134"/>
+        <location filename="../processing/set_status.py" line="162"/>
         <source>The input is not an SOS case layer: it has no field id.</source>
         <translation>Đầu vào không phải lớp trường hợp SOS: không có trường id.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="150"/>
+        <location filename="../processing/set_status.py" line="182"/>
         <source>No case to change: the input has no case with an id.</source>
         <translation>Không có trường hợp nào để thay đổi: đầu vào không có trường hợp nào có id.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="164"/>
+        <location filename="../processing/set_status.py" line="198"/>
         <source>Case {case_id}: {outcome} {detail}</source>
         <translation>Trường hợp {case_id}: {outcome} {detail}</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="66"/>
+        <location filename="../processing/set_status.py" line="69"/>
         <source>Sends the chosen status, with an optional note, for every case of the input layer (or only the selected cases) to the SOS service in one batch request. Each change is checked against the case&apos;s version in the layer: a case changed by someone else in the meantime is reported as a conflict and not changed. Only the changes the service confirms are written to the layer.</source>
         <translation>Gửi trạng thái đã chọn, kèm ghi chú nếu có, cho mọi trường hợp của lớp đầu vào (hoặc chỉ các trường hợp đã chọn) tới dịch vụ SOS trong một yêu cầu gộp. Mỗi thay đổi được đối chiếu với phiên bản của trường hợp trong lớp: trường hợp đã bị người khác thay đổi trong lúc đó được báo là xung đột và không bị thay đổi. Chỉ những thay đổi được dịch vụ xác nhận mới được ghi vào lớp.</translation>
     </message>
@@ -565,27 +565,27 @@
 <context>
     <name>SosStatus</name>
     <message>
-        <location filename="../style.py" line="34"/>
+        <location filename="../style.py" line="39"/>
         <source>Needs help</source>
         <translation>Cần hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="35"/>
+        <location filename="../style.py" line="40"/>
         <source>In progress</source>
         <translation>Đang hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="36"/>
+        <location filename="../style.py" line="41"/>
         <source>Supported</source>
         <translation>Đã hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="37"/>
+        <location filename="../style.py" line="42"/>
         <source>Unreachable</source>
         <translation>Không liên lạc được</translation>
     </message>
     <message>
-        <location filename="../style.py" line="38"/>
+        <location filename="../style.py" line="43"/>
         <source>Duplicate</source>
         <translation>Trùng lặp</translation>
     </message>
@@ -593,135 +593,145 @@
 <context>
     <name>SosStyle</name>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Case</source>
         <translation>Trường hợp</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>People</source>
         <translation>Số người</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Households</source>
         <translation>Số hộ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Urgency</source>
         <translation>Mức khẩn cấp</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Description</source>
         <translation>Mô tả</translation>
     </message>
     <message>
-        <location filename="../style.py" line="53"/>
+        <location filename="../style.py" line="58"/>
         <source>Priority</source>
         <translation>Mức ưu tiên</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="95"/>
+        <source>Other status</source>
+        <translation>Trạng thái khác</translation>
+    </message>
+    <message>
+        <location filename="../style.py" line="136"/>
+        <source>SOS case style</source>
+        <translation>Kiểu hiển thị trường hợp SOS</translation>
     </message>
 </context>
 <context>
     <name>SosTasks</name>
     <message>
-        <location filename="../tasks.py" line="83"/>
+        <location filename="../tasks.py" line="85"/>
         <source>An unexpected error occurred. The QGIS log (tag SOS) has the details.</source>
         <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký QGIS (thẻ SOS).</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="141"/>
+        <location filename="../tasks.py" line="150"/>
         <source>Fetching SOS cases</source>
         <translation>Đang tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="170"/>
+        <location filename="../tasks.py" line="179"/>
         <source>The case layer was removed while the cases were fetched; nothing was written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc tải nên không ghi gì.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="207"/>
+        <location filename="../tasks.py" line="219"/>
         <source>The refresh was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy làm mới. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="213"/>
+        <location filename="../tasks.py" line="225"/>
         <source>The refresh failed and the case layer was not changed: {}</source>
         <translation>Làm mới thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="229"/>
+        <location filename="../tasks.py" line="241"/>
         <source>The service returned no cases for this area.</source>
         <translation>Dịch vụ không trả về trường hợp nào cho khu vực này.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="230"/>
+        <location filename="../tasks.py" line="242"/>
         <source>No case changed since the last refresh.</source>
         <translation>Không có trường hợp nào thay đổi kể từ lần làm mới trước.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="231"/>
+        <location filename="../tasks.py" line="243"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {unchanged} unchanged.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {unchanged} không đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="235"/>
+        <location filename="../tasks.py" line="249"/>
         <source>{} records were rejected as invalid; the log lists them.</source>
         <translation>{} bản ghi bị loại vì không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="255"/>
+        <location filename="../tasks.py" line="269"/>
         <source>Analysing SOS cases against hazards</source>
         <translation>Đang phân tích nguy cơ cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="281"/>
+        <location filename="../tasks.py" line="299"/>
         <source>The hazard analysis was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy phân tích nguy cơ. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="286"/>
+        <location filename="../tasks.py" line="304"/>
         <source>The hazard analysis failed and the case layer was not changed: {}</source>
         <translation>Phân tích nguy cơ thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="292"/>
+        <location filename="../tasks.py" line="310"/>
         <source>The case layer was removed during the hazard analysis; nothing was written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc phân tích nguy cơ nên không ghi gì.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="331"/>
+        <location filename="../tasks.py" line="349"/>
         <source>{} invalid hazard geometries were repaired; the log lists them.</source>
         <translation>Đã sửa {} hình học nguy cơ không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="375"/>
+        <location filename="../tasks.py" line="397"/>
         <source>Sending status changes</source>
         <translation>Đang gửi các thay đổi trạng thái</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="391"/>
+        <location filename="../tasks.py" line="413"/>
         <source>The status changes could not be sent: {}</source>
         <translation>Không gửi được các thay đổi trạng thái: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="405"/>
+        <location filename="../tasks.py" line="429"/>
         <source>{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.</source>
         <translation>Đã gửi {sent} thay đổi trạng thái: {confirmed} được xác nhận, {conflicts} xung đột, {failed} thất bại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="320"/>
+        <location filename="../tasks.py" line="338"/>
         <source>{analysed} cases analysed: {in_flood} in a flood zone, {in_landslide} in or near a landslide zone, {unknown} with unknown flood status.</source>
         <translation>Đã phân tích {analysed} trường hợp: {in_flood} trong vùng ngập, {in_landslide} trong hoặc gần vùng sạt lở, {unknown} chưa xác định được tình trạng ngập.</translation>
     </message>
