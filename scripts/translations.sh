@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Regenerate sos_qgis_plugin/i18n/*.ts from every plugin .py and .ui file, keeping existing translations, then
 # compile them to .qm. Needs pylupdate5 (Debian: pyqt5-dev-tools) and lrelease (Debian: qttools5-dev-tools).
+# With --check, nothing is written: it exits 1 when a source string is missing from a .ts file or untranslated.
 set -euo pipefail
+
+check_only=false
+if [[ "${1:-}" == "--check" ]]; then
+    check_only=true
+fi
 
 repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 plugin_dir="$repo_root/sos_qgis_plugin"
@@ -45,6 +51,16 @@ for language in "${languages[@]}"; do
     fi
     # -noobsolete drops messages whose source text left the code; unchanged messages keep their translation.
     PYTHONIOENCODING=utf-8 pylupdate5 -noobsolete "${sources[@]}" -ts "i18n/$ts_name"
+    if $check_only; then
+        unfinished=$(grep -c 'type="unfinished"' "i18n/$ts_name" || true)
+        if [[ "$unfinished" != "0" ]]; then
+            echo "translations.sh: $unfinished source strings lack a translation in $ts_name:" >&2
+            grep -B2 'type="unfinished"' "i18n/$ts_name" | grep '<source>' >&2 || true
+            exit 1
+        fi
+        echo "translations.sh: $ts_name covers every source string"
+        continue
+    fi
     cp "i18n/$ts_name" "$plugin_dir/i18n/$ts_name"
     lrelease "$plugin_dir/i18n/$ts_name" -qm "$plugin_dir/i18n/sos_qgis_plugin_${language}.qm"
     echo "translations.sh: $ts_name has $(grep -c 'type="unfinished"' "$plugin_dir/i18n/$ts_name" || true) unfinished messages"

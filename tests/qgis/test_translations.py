@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -102,3 +104,18 @@ def test_unload_removes_translator(qgis_iface, vietnamese_locale):
     plugin.initGui()
     plugin.unload()
     assert QCoreApplication.translate("SosPlugin", "Fetch now") == "Fetch now"
+
+
+def test_ts_covers_every_source_string():
+    repo = Path(__file__).resolve().parents[2]
+    if shutil.which("pylupdate5") is None:
+        pytest.skip("pylupdate5 is missing (Debian package pyqt5-dev-tools)")
+
+    result = subprocess.run(
+        ["bash", str(repo / "scripts" / "translations.sh"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
