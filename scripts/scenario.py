@@ -2,7 +2,7 @@
 
 The scenario is invented: a river valley west of Tuy Hòa (Đắk Lắk) with two flood outlines that
 overlap, a third outline that intersects itself (as real outlines sometimes do), landslide events
-stored in a projected CRS (UTM zone 49N) so that the demo proves reprojection, and a few records
+stored in a projected CRS (the UTM zone of the scenario, 49N by default) so that the demo proves reprojection, and a few records
 with the faults field data has (no location, comma decimals, latitude beyond 90). The same seed
 gives the same scenario, except that case times are placed relative to the time of the run.
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from osgeo import ogr, osr
 
-CENTRE_LON, CENTRE_LAT = 109.20, 13.05
+# The default scenario sits in a valley west of Tuy Hòa, Đắk Lắk; --centre moves it elsewhere.
+DEFAULT_CENTRE = (109.20, 13.05)
 VIETNAM_TZ = timezone(timedelta(hours=7))
 
 COMMUNES = ["Hòa Xuân", "Hòa Thịnh", "Phú Hòa", "Sơn Thành", "Đông Hòa", "Tây Hòa", "Hòa Mỹ", "Sơn Hòa"]
@@ -51,13 +52,14 @@ def _ring_around(
     return ring
 
 
-def flood_outlines(rng: random.Random) -> dict:
+def flood_outlines(rng: random.Random, centre: tuple[float, float]) -> dict:
     """Return a FeatureCollection of three flood outlines in WGS 84; the third one intersects itself."""
-    valley = _ring_around(CENTRE_LON, CENTRE_LAT, 0.16, 0.07, 24, rng)
-    lower = _ring_around(CENTRE_LON + 0.10, CENTRE_LAT - 0.02, 0.12, 0.06, 20, rng)
+    centre_lon, centre_lat = centre
+    valley = _ring_around(centre_lon, centre_lat, 0.16, 0.07, 24, rng)
+    lower = _ring_around(centre_lon + 0.10, centre_lat - 0.02, 0.12, 0.06, 20, rng)
     # A bowtie: its two lobes are both flooded, which make_valid keeps and buffer(0) would not.
-    west, east = CENTRE_LON - 0.30, CENTRE_LON - 0.16
-    south, north = CENTRE_LAT + 0.02, CENTRE_LAT + 0.12
+    west, east = centre_lon - 0.30, centre_lon - 0.16
+    south, north = centre_lat + 0.02, centre_lat + 0.12
     bowtie = [[west, south], [east, north], [east, south], [west, north], [west, south]]
     features = []
     for number, (ring, event, year) in enumerate(
@@ -74,13 +76,20 @@ def flood_outlines(rng: random.Random) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def write_landslides_utm(path: Path, rng: random.Random) -> int:
-    """Write landslide events as a GeoPackage in EPSG:32649 (UTM 49N); return the number written."""
+def utm_epsg(lon: float, lat: float) -> int:
+    """Return the EPSG code of the WGS 84 UTM zone that contains lon, lat."""
+    zone = int((lon + 180) // 6) + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def write_landslides_utm(path: Path, rng: random.Random, centre: tuple[float, float]) -> int:
+    """Write landslide events as a GeoPackage in the UTM zone of the centre; return the number written."""
+    centre_lon, centre_lat = centre
     wgs84 = osr.SpatialReference()
     wgs84.ImportFromEPSG(4326)
     wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     utm = osr.SpatialReference()
-    utm.ImportFromEPSG(32649)
+    utm.ImportFromEPSG(utm_epsg(centre_lon, centre_lat))
     utm.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     to_utm = osr.CoordinateTransformation(wgs84, utm)
 
@@ -94,8 +103,8 @@ def write_landslides_utm(path: Path, rng: random.Random) -> int:
     count = 12
     for number in range(1, count + 1):
         # Hills west and north of the valley.
-        lon = CENTRE_LON - 0.35 + 0.30 * rng.random()
-        lat = CENTRE_LAT + 0.08 + 0.15 * rng.random()
+        lon = centre_lon - 0.35 + 0.30 * rng.random()
+        lat = centre_lat + 0.08 + 0.15 * rng.random()
         x, y, _ = to_utm.TransformPoint(lon, lat)
         feature = ogr.Feature(layer.GetLayerDefn())
         feature.SetField("event_id", f"LS-{number}")
@@ -106,12 +115,12 @@ def write_landslides_utm(path: Path, rng: random.Random) -> int:
     return count
 
 
-def sos_cases(rng: random.Random, count: int, now: datetime) -> dict:
+def sos_cases(rng: random.Random, count: int, now: datetime, centre: tuple[float, float]) -> dict:
     """Return a FeatureCollection of synthetic SOS cases in the record schema, with a few faulty records."""
     features = []
     for number in range(1, count + 1):
-        lon = CENTRE_LON + rng.gauss(0, 0.13)
-        lat = CENTRE_LAT + rng.gauss(0, 0.07)
+        lon = centre[0] + rng.gauss(0, 0.13)
+        lat = centre[1] + rng.gauss(0, 0.07)
         has_people = rng.random() < 0.8
         created = now - timedelta(minutes=rng.randint(10, 60 * 60))
         features.append(
@@ -139,8 +148,14 @@ def sos_cases(rng: random.Random, count: int, now: datetime) -> dict:
         )
     # Faults seen in the field: kept without a location, or rejected with a reason.
     faulty = [
-        ({"type": "Point", "coordinates": ["109,21", "13,04"]}, "comma decimals"),
-        ({"type": "Point", "coordinates": [109.2, 95.0]}, "latitude beyond 90"),
+        (
+            {
+                "type": "Point",
+                "coordinates": [f"{centre[0]:.2f}".replace(".", ","), f"{centre[1]:.2f}".replace(".", ",")],
+            },
+            "comma decimals",
+        ),
+        ({"type": "Point", "coordinates": [centre[0], 95.0]}, "latitude beyond 90"),
         (None, "no location"),
     ]
     for offset, (geometry, label) in enumerate(faulty, start=count + 1):
@@ -163,7 +178,12 @@ def sos_cases(rng: random.Random, count: int, now: datetime) -> dict:
 
 
 def generate(
-    out_dir: Path, *, cases: int = 300, seed: int = 2025, now: datetime | None = None
+    out_dir: Path,
+    *,
+    cases: int = 300,
+    seed: int = 2025,
+    now: datetime | None = None,
+    centre: tuple[float, float] = DEFAULT_CENTRE,
 ) -> dict[str, Path]:
     """Write the scenario into out_dir and return the paths by role: sos, flood, landslide."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,13 +192,13 @@ def generate(
     paths = {
         "sos": out_dir / "sos_cases.geojson",
         "flood": out_dir / "flood_outlines.geojson",
-        "landslide": out_dir / "landslide_events_utm49n.gpkg",
+        "landslide": out_dir / f"landslide_events_epsg{utm_epsg(*centre)}.gpkg",
     }
-    paths["flood"].write_text(json.dumps(flood_outlines(rng), ensure_ascii=False, indent=1), encoding="utf-8")
-    write_landslides_utm(paths["landslide"], rng)
-    paths["sos"].write_text(
-        json.dumps(sos_cases(rng, cases, now), ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    flood = flood_outlines(rng, centre)
+    paths["flood"].write_text(json.dumps(flood, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_landslides_utm(paths["landslide"], rng, centre)
+    records = sos_cases(rng, cases, now, centre)
+    paths["sos"].write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
 
 
@@ -189,8 +209,14 @@ def main() -> None:
         "--cases", type=int, default=300, help="number of valid cases (3 faulty ones are added)"
     )
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--centre",
+        type=lambda text: tuple(float(part) for part in text.split(",")),
+        default=DEFAULT_CENTRE,
+        help="longitude,latitude of the scenario's centre in WGS 84 (default: near Tuy Hòa, Đắk Lắk)",
+    )
     args = parser.parse_args()
-    for role, path in generate(args.out_dir, cases=args.cases, seed=args.seed).items():
+    for role, path in generate(args.out_dir, cases=args.cases, seed=args.seed, centre=args.centre).items():
         print(f"{role}: {path}")
 
 

@@ -28,6 +28,7 @@ from qgis.core import (
     QgsPointXY,
     QgsProject,
     QgsRasterLayer,
+    QgsUnitTypes,
     QgsVectorLayer,
     QgsVectorLayerFeatureSource,
     QgsWkbTypes,
@@ -258,6 +259,23 @@ def _shapely_from_qgs(geometry: QgsGeometry) -> Any:
     return shapely.from_wkb(bytes(geometry.asWkb()))
 
 
+# Longest polygon edge, in metres, kept when a hazard layer is reprojected. An edge is straight in its own CRS
+# and curved in another, so a long edge (flood outlines have edges of hundreds of kilometres) would move by
+# hundreds of metres if only its ends were reprojected. Cut into 1 km pieces, it moves by millimetres.
+DENSIFY_STEP_M = 1000.0
+_METRES_PER_DEGREE = 111_320.0
+
+
+def _densify_step(source: QgsCoordinateReferenceSystem, dest: QgsCoordinateReferenceSystem) -> float:
+    """Return the densify distance in the source CRS's units, or 0 when no reprojection happens."""
+    if source == dest:
+        return 0.0
+    if source.isGeographic():
+        return DENSIFY_STEP_M / _METRES_PER_DEGREE
+    factor = QgsUnitTypes.fromUnitToUnitFactor(QgsUnitTypes.DistanceMeters, source.mapUnits())
+    return DENSIFY_STEP_M * factor
+
+
 def build_hazard_set_from_snapshots(
     snapshots: Sequence[HazardSourceSnapshot],
     dest_crs: QgsCoordinateReferenceSystem,
@@ -289,6 +307,7 @@ def build_hazard_set_from_snapshots(
         else:
             landslide_given = True
         transform = QgsCoordinateTransform(snapshot.crs, dest_crs, transform_context)
+        densify_step = _densify_step(snapshot.crs, dest_crs)
         skipped = 0
         for feature in snapshot.vector_source.getFeatures():
             if is_cancelled():
@@ -296,6 +315,8 @@ def build_hazard_set_from_snapshots(
             geometry = QgsGeometry(feature.geometry())
             if geometry.isNull() or geometry.isEmpty():
                 continue
+            if densify_step and QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.PolygonGeometry:
+                geometry = geometry.densifyByDistance(densify_step)
             try:
                 geometry.transform(transform)
             except QgsCsException as error:
