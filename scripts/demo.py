@@ -158,6 +158,12 @@ def start_qgis(auth_dir: Path):
     QgsApplication.setPrefixPath("/usr", True)
     app = QgsApplication([], False)
     app.initQgis()
+    # Labels saved in the project name the application font. The offscreen platform reports a family that
+    # desktop QGIS may lack ("DejaVu LGC Sans"), so use a common font with Vietnamese glyphs when present.
+    from qgis.PyQt.QtGui import QFont, QFontDatabase
+
+    if "DejaVu Sans" in QFontDatabase().families():
+        app.setFont(QFont("DejaVu Sans"))
     auth_manager = QgsApplication.authManager()
     # A throwaway master password: the auth database lives in a temporary folder deleted at the end.
     if not auth_manager.setMasterPassword(uuid.uuid4().hex, True):

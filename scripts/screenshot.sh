@@ -10,11 +10,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 
 command -v Xvfb >/dev/null || { echo "Xvfb is missing: apt-get install -y xvfb" >&2; exit 1; }
 profiles=$(mktemp -d)
-trap 'kill "${xvfb_pid:-0}" 2>/dev/null || true; rm -rf "$profiles"' EXIT
+echo "QGIS profile folder: $profiles" >&2
+trap 'kill "${xvfb_pid:-0}" 2>/dev/null || true; [ -n "${KEEP_PROFILE:-}" ] || rm -rf "$profiles"' EXIT
 
-"$repo/.venv/bin/python" "$repo/scripts/build_plugin.py" install --profile-dir "$profiles/default" >/dev/null
-mkdir -p "$profiles/default/QGIS"
-cat > "$profiles/default/QGIS/QGIS3.ini" <<INI
+"$repo/.venv/bin/python" "$repo/scripts/build_plugin.py" install --profile-dir "$profiles/profiles/default" >/dev/null
+mkdir -p "$profiles/profiles/default/QGIS"
+cat > "$profiles/profiles/default/QGIS/QGIS3.ini" <<INI
 [PythonPlugins]
 sos_qgis_plugin=true
 [locale]

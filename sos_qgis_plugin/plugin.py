@@ -33,6 +33,7 @@ from .gui import error_message
 from .logger import install_log_handler, remove_log_handler
 from .network import build_client
 from .settings import Settings
+from .style import CASE_LAYER_PROPERTY
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -42,7 +43,6 @@ I18N_DIR = os.path.join(PLUGIN_DIR, "i18n")
 
 MENU_OBJECT_NAME = "SosPluginMenu"
 TOOLBAR_OBJECT_NAME = "SosPluginToolbar"
-CASE_LAYER_PROPERTY = "sos/case_layer"
 MESSAGE_SECONDS = 8
 
 
@@ -95,6 +95,7 @@ class SosPlugin:
         self._last_auto_error = ""
         self._case_layer_id = ""
         self._loaded = False
+        self._loaded_signals = False
 
     def tr(self, text: str) -> str:
         """Translate a literal English text in the "SosPlugin" context."""
@@ -146,11 +147,16 @@ class SosPlugin:
 
         self.initProcessing()
 
+        # Status names in the legend follow the officer's language, whatever language saved the project.
+        QgsProject.instance().layersAdded.connect(self._translate_case_layers)
+        self._translate_case_layers(list(QgsProject.instance().mapLayers().values()))
+
         self.timer = QTimer()
         self.timer.setObjectName("SosRefreshTimer")
         self.timer.timeout.connect(self._on_refresh_tick)
 
         self._report_missing_dependencies()
+        self._loaded_signals = True
         self._loaded = True
         LOGGER.info("%s loaded", __title__)
 
@@ -163,6 +169,10 @@ class SosPlugin:
             self.timer.timeout.disconnect(self._on_refresh_tick)
             self.timer.deleteLater()
             self.timer = None
+
+        if self._loaded_signals:
+            QgsProject.instance().layersAdded.disconnect(self._translate_case_layers)
+            self._loaded_signals = False
 
         for task in list(self.tasks):
             task.cancel()
@@ -296,6 +306,13 @@ class SosPlugin:
         self.tasks.append(task)
         QgsApplication.taskManager().addTask(task)
         return task
+
+    def _translate_case_layers(self, layers: list) -> None:
+        from .style import is_case_layer, translate_status_labels
+
+        for layer in layers:
+            if is_case_layer(layer):
+                translate_status_labels(layer)
 
     def _make_client(self):
         return self._client_factory(self.settings.service_url, self.settings.authcfg_id, self.settings)

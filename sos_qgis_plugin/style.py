@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
@@ -25,6 +26,8 @@ LOGGER = logging.getLogger("sos_qgis_plugin")
 
 # Symbol diameter in millimetres: 2.5 mm for one person, growing with the square root of the count so that the
 # symbol area follows the number of people, capped at 10 mm. Households stand in when people is unknown.
+# Custom property that marks a project layer as an SOS case layer.
+CASE_LAYER_PROPERTY = "sos/case_layer"
 SIZE_EXPRESSION = 'min(8, 1.8 + 0.9 * sqrt(coalesce("people_count", "household_count", 1)))'
 
 LABEL_EXPRESSION = 'coalesce("people_count", "household_count")'
@@ -142,11 +145,40 @@ def save_default_style(layer: QgsVectorLayer) -> bool:
     return True
 
 
+def is_case_layer(layer: Any) -> bool:
+    """Tell whether a project layer is an SOS case layer (marked by apply_case_style or the plugin)."""
+    return isinstance(layer, QgsVectorLayer) and layer.customProperty(CASE_LAYER_PROPERTY, False) in (
+        True,
+        "true",
+    )
+
+
+def translate_status_labels(layer: QgsVectorLayer) -> bool:
+    """Set the status category labels of a case layer to the display names of the current language.
+
+    A project saved in one language stores its category labels in that language; this renames them for the
+    officer who opens it. Only categories whose value is a status code, or the all-other-values category,
+    are renamed. Returns True when the layer has a categorized renderer on `status`.
+    """
+    renderer = layer.renderer()
+    if not isinstance(renderer, QgsCategorizedSymbolRenderer) or renderer.classAttribute() != "status":
+        return False
+    for index, category in enumerate(renderer.categories()):
+        value = category.value()
+        if value in STATUSES:
+            renderer.updateCategoryLabel(index, status_display_name(value))
+        elif value in ("", None):
+            renderer.updateCategoryLabel(index, QCoreApplication.translate("SosStyle", "Other status"))
+    layer.triggerRepaint()
+    return True
+
+
 def apply_case_style(layer: QgsVectorLayer) -> None:
     """Apply the case style to a case layer: renderer, size by people, labels, map tip and display expression.
 
     In-place updates of the layer keep this style, because they go through the data provider.
     """
+    layer.setCustomProperty(CASE_LAYER_PROPERTY, True)
     layer.setRenderer(build_case_renderer())
     layer.setLabeling(_build_labeling())
     layer.setLabelsEnabled(True)

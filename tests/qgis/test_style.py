@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from qgis.core import (
     NULL,
     QgsExpression,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsFeature,
+    QgsProject,
     QgsProperty,
     QgsRenderContext,
     QgsSymbolLayer,
 )
+from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 from qgis.PyQt.QtGui import QColor
 
 from sos_qgis_plugin.case_layer import CaseLayerStore
 from sos_qgis_plugin.core.statuses import STATUS_COLOURS, STATUSES
+from sos_qgis_plugin.plugin import SosPlugin
 from sos_qgis_plugin.style import (
     LABEL_EXPRESSION,
     SIZE_EXPRESSION,
     UNKNOWN_STATUS_COLOUR,
     apply_case_style,
     status_display_name,
+    translate_status_labels,
 )
 
 
@@ -151,3 +158,41 @@ def test_map_tip_keeps_text_literal(case_layer, sos_server, shared_dir, fetch_re
 
     escaped = feature["description"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert escaped in tip
+
+
+@pytest.fixture
+def vietnamese_translator(qgis_app):
+    """The plugin's Vietnamese translation installed in the application for one test."""
+    qm_file = Path(__file__).resolve().parents[2] / "sos_qgis_plugin" / "i18n" / "sos_qgis_plugin_vi.qm"
+    translator = QTranslator()
+    assert translator.load(str(qm_file))
+    QCoreApplication.installTranslator(translator)
+    yield translator
+    QCoreApplication.removeTranslator(translator)
+
+
+def test_status_labels_follow_language(case_layer, vietnamese_translator):
+    QCoreApplication.removeTranslator(vietnamese_translator)
+    apply_case_style(case_layer)
+    QCoreApplication.installTranslator(vietnamese_translator)
+
+    assert translate_status_labels(case_layer)
+
+    labels = [category.label() for category in case_layer.renderer().categories()]
+    assert labels[:5] == ["Cần hỗ trợ", "Đang hỗ trợ", "Đã hỗ trợ", "Không liên lạc được", "Trùng lặp"]
+    assert labels[5] == "Trạng thái khác"
+
+
+def test_plugin_translates_added_case_layer(qgis_iface, qgis_new_project, case_layer, vietnamese_translator):
+    QCoreApplication.removeTranslator(vietnamese_translator)
+    apply_case_style(case_layer)
+    QCoreApplication.installTranslator(vietnamese_translator)
+    plugin = SosPlugin(qgis_iface, dependency_checker=list)
+    plugin.initGui()
+    try:
+        QgsProject.instance().addMapLayer(case_layer)
+
+        assert case_layer.renderer().categories()[0].label() == "Cần hỗ trợ"
+    finally:
+        plugin.unload()
+        QgsProject.instance().removeAllMapLayers()
