@@ -14,7 +14,7 @@ DEBIAN_PACKAGES := qgis python3-qgis gdal-bin pyqt5-dev-tools qttools5-dev-tools
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: help system-deps venv test test-unit demo lint format translations package install bench soak screenshot clean
+.PHONY: help system-deps venv test test-unit demo lint format translations package install screenshot clean
 
 help:
 	@echo "make test       install what is missing, then run all tests"
@@ -23,6 +23,7 @@ help:
 	@echo "make package    build dist/$(PLUGIN)-$(VERSION).zip for the QGIS plugin manager"
 	@echo "make install    copy the plugin into a QGIS profile (QGIS_PROFILE_DIR)"
 	@echo "make translations  refresh the .ts files and compile the .qm files"
+	@echo "make screenshot QGIS desktop under Xvfb with the demo project (LOCALE=vi, OUT=dir)"
 
 # QGIS, lrelease and pylupdate5 come from Debian packages; install them when absent and running as root.
 system-deps:
@@ -60,6 +61,14 @@ demo: venv
 	  $(if $(SOS_DATA),--sos-data "$(SOS_DATA)") \
 	  $(if $(FLOOD),--flood "$(FLOOD)") \
 	  $(if $(LANDSLIDE),--landslide "$(LANDSLIDE)")
+
+# QGIS desktop under Xvfb with the plugin installed, the demo project open and the SOS menu shown.
+SCREENSHOT_DIR := $(if $(filter command line environment,$(origin OUT)),$(OUT),screenshots)
+LOCALE ?= en_US
+screenshot: venv
+	command -v Xvfb >/dev/null || { [ "$$(id -u)" = "0" ] && apt-get install -y xvfb; }
+	$(PY) scripts/demo.py --out "$(SCREENSHOT_DIR)/demo" >/dev/null
+	scripts/screenshot.sh "$(SCREENSHOT_DIR)/demo/sos_demo.qgz" "$(SCREENSHOT_DIR)/qgis_$(LOCALE).png" "$(LOCALE)"
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -41,6 +41,8 @@ def _open_menu_then_grab() -> None:
 
 def _zoom_and_render() -> None:
     main_window = iface.mainWindow()
+    # Xvfb has no window manager to maximise the window, so it is given the whole screen.
+    main_window.setGeometry(QApplication.primaryScreen().availableGeometry())
     main_window.showMaximized()
     canvas = iface.mapCanvas()
     layer = next((layer for layer in canvas.layers() if layer.name() == "SOS cases"), None)
