@@ -31,10 +31,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime, Qt, QTime, QVariant
 
 from .core.errors import SosError
+from .core.timeutil import VIETNAM_TZ
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
 CASE_LAYER_NAME = "sos_cases"
+VIETNAM_OFFSET_S = 7 * 3600
 SYNC_STATE_TABLE = "sos_sync_state"
 
 # Field name, type and length of the case layer, in layer order. The schema is fixed: it never follows the
@@ -101,30 +103,35 @@ class ApplyStats:
 
 
 def to_qdatetime(value: Optional[datetime]) -> Any:
-    """Convert an aware datetime to a UTC QDateTime; None gives NULL.
+    """Convert an aware datetime to the layer's QDateTime, in Vietnam time (UTC+7); None gives NULL.
 
-    Raises ValueError for a naive datetime, because its instant is unknown.
+    QGIS 3.22 writes GeoPackage datetimes without their zone: a UTC QDateTime and one with an offset are
+    both stored as a bare "2025-11-19T03:15:00.000", and desktop QGIS shows such a value as it is. So the
+    layer holds Vietnam time, the time officers read, and `from_qdatetime` reads it back as UTC+7 whatever
+    the computer's clock zone. The server keeps UTC. Raises ValueError for a naive datetime.
     """
     if value is None:
         return NULL
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} has no offset")
-    utc = value.astimezone(timezone.utc)
+    local = value.astimezone(VIETNAM_TZ)
     return QDateTime(
-        QDate(utc.year, utc.month, utc.day),
-        QTime(utc.hour, utc.minute, utc.second, utc.microsecond // 1000),
-        Qt.TimeSpec.UTC,
+        QDate(local.year, local.month, local.day),
+        QTime(local.hour, local.minute, local.second, local.microsecond // 1000),
+        Qt.TimeSpec.OffsetFromUTC,
+        VIETNAM_OFFSET_S,
     )
 
 
 def from_qdatetime(value: Any) -> Optional[datetime]:
-    """Convert a QDateTime read from the layer to an aware UTC datetime; NULL or invalid gives None."""
+    """Convert a QDateTime read from the layer to an aware UTC datetime; NULL or invalid gives None.
+
+    A value without a zone (as QGIS 3.22 reads every GeoPackage datetime) is Vietnam time, see `to_qdatetime`.
+    """
     if not isinstance(value, QDateTime) or not value.isValid():
         return None
     if value.timeSpec() == Qt.TimeSpec.LocalTime:
-        # QGIS 3.22 writes GeoPackage datetimes without a zone and reads them back as local time. The layer
-        # stores UTC, so the date and time are taken as UTC whatever the computer's clock zone.
-        value = QDateTime(value.date(), value.time(), Qt.TimeSpec.UTC)
+        value = QDateTime(value.date(), value.time(), Qt.TimeSpec.OffsetFromUTC, VIETNAM_OFFSET_S)
     return datetime.fromtimestamp(value.toMSecsSinceEpoch() / 1000.0, tz=timezone.utc)
 
 

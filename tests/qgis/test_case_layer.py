@@ -6,6 +6,7 @@ import dataclasses
 import time
 from datetime import datetime, timezone
 
+import pytest
 from qgis.core import (
     NULL,
     QgsCoordinateReferenceSystem,
@@ -216,21 +217,24 @@ def test_empty_collection_keeps_fields_style(case_layer, sos_server, shared_dir,
     assert case_layer.renderer().type() == "categorizedSymbol"
 
 
-def test_created_at_stored_utc(case_layer, sos_server, shared_dir, fetch_records):
+def test_created_at_stored_vietnam_time(case_layer, sos_server, shared_dir, fetch_records):
     sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
     CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
 
     value = next(case_layer.getFeatures())["created_at"]
 
-    # 08:15 in Vietnam time (UTC+7) is 01:15 UTC.
-    assert value.time().hour() == 1
+    # The layer holds Vietnam time (UTC+7), the time officers read: 08:15 in the record's +07:00 offset.
+    assert value.time().hour() == 8
     assert value.time().minute() == 15
 
 
-def test_created_at_read_ignores_clock_zone(case_layer, sos_server, shared_dir, fetch_records, monkeypatch):
+@pytest.mark.parametrize("clock_zone", ["Asia/Ho_Chi_Minh", "Europe/Berlin", "UTC"])
+def test_created_at_read_ignores_clock_zone(
+    case_layer, sos_server, shared_dir, fetch_records, monkeypatch, clock_zone
+):
     sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
     CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
-    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    monkeypatch.setenv("TZ", clock_zone)
     time.tzset()
     try:
         value = from_qdatetime(next(case_layer.getFeatures())["created_at"])
@@ -239,6 +243,19 @@ def test_created_at_read_ignores_clock_zone(case_layer, sos_server, shared_dir, 
         time.tzset()
 
     assert value == datetime(2025, 11, 19, 1, 15, tzinfo=timezone.utc)
+
+
+def test_time_zones_show_vietnam_time(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "time_zones.geojson")
+    CaseLayerStore(case_layer).apply_records(fetch_records(sos_server).records)
+
+    shown = {
+        feature["external_id"]: feature["created_at"].toString("HH:mm")
+        for feature in case_layer.getFeatures()
+    }
+
+    # tz-1 (03:15Z), tz-2 (10:15+07:00) and tz-3 (naive, so Vietnam time) are one instant; tz-4 is rejected.
+    assert shown == {"tz-1": "10:15", "tz-2": "10:15", "tz-3": "10:15"}
 
 
 def test_sync_state_round_trip(case_layer):
@@ -292,7 +309,7 @@ def test_confirmed_case_applied(case_layer, sos_server, shared_dir, fetch_record
     assert _features_by_id(case_layer)[case_id]["status"] == "supported"
 
 
-def test_analysed_at_written_utc(case_layer, sos_server, shared_dir, fetch_records):
+def test_analysed_at_round_trip(case_layer, sos_server, shared_dir, fetch_records):
     sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
     store = CaseLayerStore(case_layer)
     records = fetch_records(sos_server).records
@@ -302,4 +319,5 @@ def test_analysed_at_written_utc(case_layer, sos_server, shared_dir, fetch_recor
     store.apply_hazard_results({}, {records[0].id: 1.0}, analysed_at=stamp)
 
     value = _features_by_id(case_layer)[records[0].id]["analysed_at"]
-    assert value.toUTC().time().hour() == 3
+    assert value.time().hour() == 10
+    assert from_qdatetime(value) == stamp
