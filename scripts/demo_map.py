@@ -108,7 +108,9 @@ def build_project(
 def render(out: Path, cases: QgsVectorLayer) -> Path:
     """Render the current project (cases over hazards) to OUT/map.png with a title, legend and scale bar."""
     project = QgsProject.instance()
-    hazards = [layer for layer in project.mapLayers().values() if layer.id() != cases.id()]
+    # Drawing order as in the layer tree: cases on top, then landslide events, then the flood fill.
+    tree_layers = [node.layer() for node in project.layerTreeRoot().findLayers()]
+    hazards = [layer for layer in tree_layers if layer is not None and layer.id() != cases.id()]
 
     layout = QgsPrintLayout(project)
     layout.initializeDefaults()
@@ -129,6 +131,7 @@ def render(out: Path, cases: QgsVectorLayer) -> Path:
     map_item.attemptMove(QgsLayoutPoint(8, 17, QgsUnitTypes.LayoutMillimeters))
     map_item.attemptResize(QgsLayoutSize(215, 186, QgsUnitTypes.LayoutMillimeters))
     map_item.setLayers([cases] + hazards)
+    map_item.setKeepLayerSet(True)
     map_item.setCrs(cases.crs())
     # zoomToExtent on a map item that has no extent yet gives an empty extent in QGIS 3.22: set one first.
     extent = _case_extent(cases)
