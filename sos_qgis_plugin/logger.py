@@ -6,6 +6,7 @@ that slips into a message or a traceback is masked.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from typing import Optional
@@ -70,7 +71,9 @@ class QgsMessageLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            QgsMessageLog.logMessage(self.format(record), LOG_TAG, _qgis_level(record.levelno), False)
+            # The Log Messages panel renders HTML, and a log line may quote the server or a record.
+            message = html.escape(self.format(record), quote=False)
+            QgsMessageLog.logMessage(message, LOG_TAG, _qgis_level(record.levelno), False)
         except Exception:  # noqa: BLE001 - logging must never raise into the caller, as logging.Handler does
             self.handleError(record)
 

@@ -5,6 +5,7 @@ unload() removes everything initGui() made, in reverse order, so that QGIS can r
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import uuid
@@ -253,19 +254,20 @@ class SosPlugin:
             for action in (self.connect_action, self.fetch_action, self.set_status_action):
                 action.setEnabled(False)
         LOGGER.warning("Missing Python packages: %s", describe_missing(self.missing))
-        self.iface.messageBar().pushMessage(
-            self.tr("SOS"),
+        self._push(
             self.tr("Some features are turned off: {missing}. To install: {hint}").format(
                 missing=describe_missing(self.missing),
                 hint=install_hint(requirements=[item.pip_requirement for item in self.missing]),
             ),
-            level=Qgis.MessageLevel.Warning,
+            Qgis.MessageLevel.Warning,
         )
 
     # --- messages and tasks
 
     def _push(self, text: str, level: Qgis.MessageLevel = Qgis.MessageLevel.Info, duration: int = 0) -> None:
-        self.iface.messageBar().pushMessage(self.tr("SOS"), text, level=level, duration=duration)
+        # The message bar renders its text as HTML, and a message may quote the server or a record.
+        safe_text = html.escape(text, quote=False)
+        self.iface.messageBar().pushMessage(self.tr("SOS"), safe_text, level=level, duration=duration)
 
     def _push_error(self, error: BaseException) -> None:
         if isinstance(error, AuthenticationError):

@@ -48,7 +48,7 @@ def test_hint_macos():
 
 
 def test_hint_linux():
-    assert 'python3 -m pip install --user "shapely>=2"' in install_hint("linux")
+    assert 'python3 -m pip install --user --break-system-packages "shapely>=2"' in install_hint("linux")
 
 
 def test_hint_lists_requirements():
