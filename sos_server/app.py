@@ -36,6 +36,7 @@ from sos_server.domain import (
     Principal,
     StatusChange,
     feature_from_row,
+    in_utc_range,
 )
 
 logger = logging.getLogger("sos_server")
@@ -43,6 +44,7 @@ logger = logging.getLogger("sos_server")
 API_TITLE = "SOS cases API"
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 1024 * 1024
+MAX_VERSION_DIGITS = 19
 GEOJSON = "application/geo+json"
 PROBLEM_JSON = "application/problem+json"
 OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.1"
@@ -226,8 +228,11 @@ async def _read_json(request: Request) -> Any:
     raw = await request.body()
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:
+        # Besides UTF-8 and syntax errors, this catches integers longer than Python converts (4300 digits).
         raise ApiError(f"The request body is not valid UTF-8 JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ApiError("The request body is not valid UTF-8 JSON: it is nested too deeply.") from exc
 
 
 def _etag(version: int) -> str:
@@ -242,7 +247,9 @@ def _parse_if_match(value: str) -> Optional[int]:
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
-    if not text.isascii() or not text.isdigit():
+    # Versions are SQLite integers of at most 19 digits, so a longer tag names no version. Past 4300 digits
+    # int() would raise ValueError.
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_VERSION_DIGITS:
         raise ApiError(f'If-Match must carry the case version as an entity tag, e.g. "3"; got {value!r}.')
     return int(text)
 
@@ -430,6 +437,8 @@ def _add_routes(app: FastAPI, service: CaseService) -> None:
                 since = parse_time(updated_since)
             except RecordError as exc:
                 raise ApiError(f"updated_since is not a valid time: {exc.reason}") from exc
+            if not in_utc_range(since):
+                raise ApiError(f"updated_since is outside the years 1 to 9999 in UTC: {updated_since!r}.")
         listing = service.list_cases(
             limit=limit,
             statuses=_parse_statuses(status) if status is not None else None,
@@ -510,7 +519,7 @@ def _add_routes(app: FastAPI, service: CaseService) -> None:
         "/collections/cases/status-changes",
         name="change_statuses",
         response_model=schemas.StatusChangeResults,
-        responses={**auth_problems, **_problem_responses(409, 413, 422)},
+        responses={**auth_problems, **_problem_responses(400, 409, 413, 422)},
         openapi_extra=_json_body(schemas.StatusChangeBatch),
         tags=["Cases"],
     )

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ IDEMPOTENCY_PENDING_TIMEOUT = timedelta(minutes=5)
 UPDATED_SINCE_MARGIN = timedelta(seconds=5)
 
 IMPORT_CHANGED_BY = "import"
+# SQLite stores integers as signed 64-bit, so a cursor position above this cannot be compared in SQL.
+MAX_CURSOR_NUM = 2**63 - 1
 
 
 class ApiError(SosError):
@@ -160,6 +163,18 @@ class StatusChange:
 def utc_now() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)
+
+
+def in_utc_range(value: datetime) -> bool:
+    """Return whether an aware datetime can be converted to UTC, which storage does with every time.
+
+    parse_time accepts an offset time such as 0001-01-01T00:00:00+01:00 whose UTC form is before year 1.
+    """
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        return False
+    return True
 
 
 def hash_token(token: str) -> str:
@@ -425,7 +440,9 @@ class CaseService:
     def _run_batch(self, changes: list[Any], principal: Principal) -> dict[str, Any]:
         results = []
         for item in changes:
-            case_id = item.get("id") if isinstance(item, dict) else None
+            item_id = item.get("id") if isinstance(item, dict) else None
+            # A result echoes the item's id only when it is a string, as the response schema says.
+            case_id = item_id if isinstance(item_id, str) else None
             try:
                 change = _parse_batch_item(item)
                 row = self.change_status(case_id, change, principal)
@@ -460,6 +477,11 @@ class CaseService:
             raise InvalidRequestError(
                 f"The case is invalid: {exc.reason}", extra={"field": exc.field}
             ) from exc
+        if not in_utc_range(record.created_at):
+            raise InvalidRequestError(
+                "The case is invalid: created_at is outside the years 1 to 9999 once converted to UTC.",
+                extra={"field": "created_at"},
+            )
         with self.store.write() as tx:
             row, created = _store_record(tx, record, principal.name, now, note=None)
         logger.info(
@@ -616,17 +638,47 @@ def _encode_cursor(query: CaseQuery, last_num: int, next_updated_since: str) -> 
 
 
 def _decode_cursor(cursor: str) -> tuple[CaseQuery, str]:
+    # The client can edit a cursor, so every member is checked as strictly as the query parameters were.
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        after_num = parse_case_id(state["after"])
-        if after_num is None:
+        if not isinstance(state, dict):
+            raise ValueError("cursor state is not an object")
+        after = state["after"]
+        after_num = parse_case_id(after) if isinstance(after, str) else None
+        if after_num is None or after_num > MAX_CURSOR_NUM:
             raise ValueError("cursor position is not a case id")
-        statuses = state["status"]
-        bbox = tuple(float(value) for value in state["bbox"]) if state["bbox"] else None
+        statuses = _cursor_statuses(state["status"])
+        bbox = _cursor_bbox(state["bbox"])
         updated_since = parse_time(state["updated_since"]) if state["updated_since"] else None
-        next_updated_since = str(state["next_updated_since"])
+        if updated_since is not None and not in_utc_range(updated_since):
+            raise ValueError("cursor updated_since is out of range")
+        next_updated_since = state["next_updated_since"]
+        if not isinstance(next_updated_since, str):
+            raise ValueError("cursor next_updated_since is not a string")
+        parse_time(next_updated_since)
     except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error, RecordError) as exc:
         raise ApiError("The cursor is not valid. Start again from the first page without a cursor.") from exc
-    query = CaseQuery(statuses=statuses, bbox=bbox, updated_since=updated_since, after_num=after_num)  # type: ignore[arg-type]
+    query = CaseQuery(statuses=statuses, bbox=bbox, updated_since=updated_since, after_num=after_num)
     return query, next_updated_since
+
+
+def _cursor_statuses(value: Any) -> Optional[list[str]]:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) and item in STATUSES for item in value):
+        raise ValueError("cursor statuses are not a list of known statuses")
+    return value
+
+
+def _cursor_bbox(value: Any) -> Optional[tuple[float, float, float, float]]:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError("cursor bbox does not have 4 numbers")
+    if not all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in value):
+        raise ValueError("cursor bbox does not have 4 numbers")
+    min_lon, min_lat, max_lon, max_lat = (float(item) for item in value)
+    if not all(math.isfinite(item) for item in (min_lon, min_lat, max_lon, max_lat)):
+        raise ValueError("cursor bbox has a value that is not finite")
+    return (min_lon, min_lat, max_lon, max_lat)

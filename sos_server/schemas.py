@@ -92,9 +92,15 @@ class NewCase(BaseModel):
     """A case to create: a GeoJSON Feature with the record properties; server-owned fields are ignored."""
 
     type: Literal["Feature"]
-    geometry: Optional[dict] = Field(description="Point in WGS 84; other types are reduced to their centroid")
-    properties: dict = Field(
-        description="Record fields as in CaseProperties; id, version, updated_at are ignored"
+    geometry: Optional[dict] = Field(
+        default=None,
+        description="Point in WGS 84 (other types are reduced to their centroid), or null or absent when the "
+        "location is unknown",
+    )
+    properties: Optional[dict] = Field(
+        default=None,
+        description="Record fields as in CaseProperties, without id, version and updated_at, which are "
+        "ignored. Null or absent reads as no fields",
     )
 
 
