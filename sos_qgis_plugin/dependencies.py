@@ -97,12 +97,12 @@ def install_hint(platform: str = sys.platform, requirements: Sequence[str] = ("s
             "Close QGIS, open Terminal and run: "
             "/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install --user {packages}",
         ).format(packages=packages)
-    # NOTE: Debian 12 and later refuse "pip install --user" outside a venv (PEP 668) unless the user adds
-    # --break-system-packages; Debian 12's own python3-shapely is 1.8, too old.
+    # Debian 12 and later refuse "pip install --user" outside a venv (PEP 668) without
+    # --break-system-packages, and Debian 12's own python3-shapely is 1.8, too old.
     return QCoreApplication.translate(
         "Dependencies",
         "Install your distribution's python3-shapely package if it is version 2 or later, "
-        "or run: python3 -m pip install --user {packages}",
+        "or run: python3 -m pip install --user --break-system-packages {packages}",
     ).format(packages=packages)
 
 

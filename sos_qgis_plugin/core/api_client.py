@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
 
-from .errors import SosError
+from .errors import QT_TRANSLATE_NOOP, SosError
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -245,9 +245,10 @@ class SosClient:
 
         features = body.get("features") if isinstance(body, dict) else None
         if not isinstance(features, list):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server's list of cases is not a GeoJSON FeatureCollection.")  # noqa: E501  # fmt: skip
             raise _make_error(
                 UnexpectedResponseError,
-                "The server's list of cases is not a GeoJSON FeatureCollection.",
+                template,
                 {},
                 f"GET {ITEMS_PATH}: no 'features' list in the body",
             )
@@ -277,9 +278,10 @@ class SosClient:
             value = (feature.get("properties") or {}).get("version")
             version = value if isinstance(value, int) and not isinstance(value, bool) else None
         if version is None:
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server sent case {case_id} without a version.")
             raise _make_error(
                 UnexpectedResponseError,
-                "The server sent case {case_id} without a version.",
+                template,
                 {"case_id": case_id},
                 f"GET {path}: no ETag and no integer 'version' property",
             )
@@ -359,9 +361,10 @@ class SosClient:
         body = self._request_json("GET", path, idempotent=True)
         entries = body.get("entries") if isinstance(body, dict) else None
         if not isinstance(entries, list):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server's history of case {case_id} has no list of entries.")  # noqa: E501  # fmt: skip
             raise _make_error(
                 UnexpectedResponseError,
-                "The server's history of case {case_id} has no list of entries.",
+                template,
                 {"case_id": case_id},
                 f"GET {path}: no 'entries' list in the body",
             )
@@ -475,10 +478,10 @@ class SosClient:
             response.close()
             keeps_write = response.status_code in (307, 308) and _origin(target) == self._origin
             if method != "GET" and not keeps_write:
+                template = QT_TRANSLATE_NOOP("SosErrors", "The server redirected a change (HTTP {status}) to {host}. The change was not sent there. Check the service URL.")  # noqa: E501  # fmt: skip
                 raise _make_error(
                     UnexpectedResponseError,
-                    "The server redirected a change (HTTP {status}) to {host}. "
-                    "The change was not sent there. Check the service URL.",
+                    template,
                     {"status": response.status_code, "host": _host_label(target)},
                     f"{method} {urlsplit(url).path}: HTTP {response.status_code} to "
                     f"{_host_label(target)}{urlsplit(target).path}",
@@ -489,9 +492,10 @@ class SosClient:
             )
             url, params = target, None
 
+        template = QT_TRANSLATE_NOOP("SosErrors", "The server redirected the request more than {count} times. Check the service URL.")  # noqa: E501  # fmt: skip
         raise _make_error(
             UnexpectedResponseError,
-            "The server redirected the request more than {count} times. Check the service URL.",
+            template,
             {"count": MAX_REDIRECTS},
             f"{method} {urlsplit(url).path}: too many redirects",
         )
@@ -528,21 +532,19 @@ class SosClient:
         # ConnectTimeout is also a Timeout, and SSLError and ProxyError are also ConnectionErrors, so the
         # order of these tests matters.
         if isinstance(exc, requests.ConnectTimeout):
-            template = (
-                "Could not connect to {host} within {seconds:g} seconds. Check the network and the proxy."
-            )
+            template = QT_TRANSLATE_NOOP("SosErrors", "Could not connect to {host} within {seconds:g} seconds. Check the network and the proxy.")  # noqa: E501  # fmt: skip
             params: dict[str, Any] = {"host": host, "seconds": self.config.connect_timeout_s}
         elif isinstance(exc, requests.Timeout):
-            template = "The server {host} did not answer within {seconds:g} seconds. Try again later."
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server {host} did not answer within {seconds:g} seconds. Try again later.")  # noqa: E501  # fmt: skip
             params = {"host": host, "seconds": self.config.read_timeout_s}
         elif isinstance(exc, requests.exceptions.SSLError):
-            template = "The secure connection to {host} failed: its certificate is not trusted."
+            template = QT_TRANSLATE_NOOP("SosErrors", "The secure connection to {host} failed: its certificate is not trusted.")  # noqa: E501  # fmt: skip
             params = {"host": host}
         elif isinstance(exc, requests.exceptions.ProxyError):
-            template = "Could not connect to {host} through the proxy. Check the proxy settings."
+            template = QT_TRANSLATE_NOOP("SosErrors", "Could not connect to {host} through the proxy. Check the proxy settings.")  # noqa: E501  # fmt: skip
             params = {"host": host}
         else:
-            template = "Could not connect to {host}. Check the network and the service URL."
+            template = QT_TRANSLATE_NOOP("SosErrors", "Could not connect to {host}. Check the network and the service URL.")  # noqa: E501  # fmt: skip
             params = {"host": host}
         details = self._scrub(f"{method} {path}: {type(exc).__name__}: {exc}")
         return _make_error(NetworkError, template, params, details)
@@ -563,66 +565,74 @@ class SosClient:
         kwargs: dict[str, Any] = {"status": status, "problem": problem}
 
         if status == 401:
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server did not accept the sign-in (HTTP {status}). Sign in again.")  # noqa: E501  # fmt: skip
             return _make_error(
                 AuthenticationError,
-                "The server did not accept the sign-in (HTTP {status}). Sign in again.",
+                template,
                 params,
                 details,
                 **kwargs,
             )
         if status == 403:
+            template = QT_TRANSLATE_NOOP("SosErrors", "Your account is not allowed to do this (HTTP {status}): {explanation}")  # noqa: E501  # fmt: skip
             return _make_error(
                 ForbiddenError,
-                "Your account is not allowed to do this (HTTP {status}): {explanation}",
+                template,
                 params,
                 details,
                 **kwargs,
             )
         if status == 404:
+            template = QT_TRANSLATE_NOOP("SosErrors", "Not found on the server (HTTP {status}): {explanation}")  # noqa: E501  # fmt: skip
             return _make_error(
                 NotFoundError,
-                "Not found on the server (HTTP {status}): {explanation}",
+                template,
                 params,
                 details,
                 **kwargs,
             )
         if status == 412:
             current = problem.get("current")
+            template = QT_TRANSLATE_NOOP("SosErrors", "Someone else changed this case first (HTTP {status}). Compare both values and decide.")  # noqa: E501  # fmt: skip
             return _make_error(
                 ConflictError,
-                "Someone else changed this case first (HTTP {status}). Compare both values and decide.",
+                template,
                 params,
                 details,
                 current=current if isinstance(current, dict) else None,
                 **kwargs,
             )
         if _is_html(response):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server answered with a web page (HTTP {status}). Check the service URL and the proxy.")  # noqa: E501  # fmt: skip
             return _make_error(
                 UnexpectedResponseError,
-                "The server answered with a web page (HTTP {status}). Check the service URL and the proxy.",
+                template,
                 params,
                 details,
                 **kwargs,
             )
         if status == 429:
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server is busy and asked to slow down (HTTP {status}). Try again in a minute.")  # noqa: E501  # fmt: skip
             return _make_error(
                 ApiError,
-                "The server is busy and asked to slow down (HTTP {status}). Try again in a minute.",
+                template,
                 params,
                 details,
                 **kwargs,
             )
         if status >= 500:
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server failed to handle the request (HTTP {status}): {explanation}")  # noqa: E501  # fmt: skip
             return _make_error(
                 ApiError,
-                "The server failed to handle the request (HTTP {status}): {explanation}",
+                template,
                 params,
                 details,
                 **kwargs,
             )
+        template = QT_TRANSLATE_NOOP("SosErrors", "The server rejected the request (HTTP {status}): {explanation}")  # noqa: E501  # fmt: skip
         return _make_error(
             ApiError,
-            "The server rejected the request (HTTP {status}): {explanation}",
+            template,
             params,
             details,
             **kwargs,
@@ -635,9 +645,10 @@ class SosClient:
             f"{method} {path}: HTTP {status}, Content-Type {response.headers.get('Content-Type', '')!r}"
         )
         if _is_html(response):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server answered with a web page (HTTP {status}). Check the service URL and the proxy.")  # noqa: E501  # fmt: skip
             raise _make_error(
                 UnexpectedResponseError,
-                "The server answered with a web page (HTTP {status}). Check the service URL and the proxy.",
+                template,
                 {"status": status},
                 base_details,
                 status=status,
@@ -646,9 +657,10 @@ class SosClient:
             # utf-8-sig also accepts a body that starts with a byte order mark.
             return json.loads(response.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as exc:
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server answered with data that is not JSON (HTTP {status}).")  # noqa: E501  # fmt: skip
             raise _make_error(
                 UnexpectedResponseError,
-                "The server answered with data that is not JSON (HTTP {status}).",
+                template,
                 {"status": status},
                 self._scrub(f"{base_details}: {type(exc).__name__}: {exc}"),
                 status=status,
@@ -735,9 +747,10 @@ def _parse_change_results(body: object, changes: list[StatusChange]) -> list[Cha
     results = body.get("results") if isinstance(body, dict) else None
     if not isinstance(results, list) or len(results) != len(changes):
         count = len(results) if isinstance(results, list) else 0
+        template = QT_TRANSLATE_NOOP("SosErrors", "The server returned {count} results for {expected} status changes.")  # noqa: E501  # fmt: skip
         raise _make_error(
             UnexpectedResponseError,
-            "The server returned {count} results for {expected} status changes.",
+            template,
             {"count": count, "expected": len(changes)},
             f"POST {STATUS_CHANGES_PATH}: results do not match the changes",
         )
@@ -747,9 +760,10 @@ def _parse_change_results(body: object, changes: list[StatusChange]) -> list[Cha
         result = result if isinstance(result, dict) else {}
         result_id = result.get("id", change.case_id)
         if str(result_id) != str(change.case_id):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server returned the result for case {result_id} where case {case_id} was expected.")  # noqa: E501  # fmt: skip
             raise _make_error(
                 UnexpectedResponseError,
-                "The server returned the result for case {result_id} where case {case_id} was expected.",
+                template,
                 {"result_id": result_id, "case_id": change.case_id},
                 f"POST {STATUS_CHANGES_PATH}: results out of order",
             )

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import RecordError
+from .errors import QT_TRANSLATE_NOOP, RecordError
 from .statuses import NEEDS, URGENCIES, is_status
 from .text import normalize_text
-from .timeutil import format_time, parse_time
+from .timeutil import INVALID_FIELD_TIME, format_time, parse_time
 
 ServiceArea = tuple[float, float, float, float]  # (min_lon, min_lat, max_lon, max_lat) in WGS 84
 VIETNAM_BBOX: ServiceArea = (102.1, 8.2, 109.7, 23.5)
@@ -131,11 +131,18 @@ class CaseRecord:
 
 @dataclass
 class Rejection:
-    """A feature that parse_features could not keep: its list index, external id if readable, and why."""
+    """A feature that parse_features could not keep: its list index, external id if readable, and why.
+
+    `reason` is the English text. When it was built from a message template, `template` is the template
+    and `values` its arguments (`reason == template.format(**values)`), so the QGIS side can translate it.
+    Both only restate `reason`, so equality ignores them.
+    """
 
     index: int
     external_id: str | None
     reason: str
+    template: str | None = field(default=None, compare=False)
+    values: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -165,15 +172,13 @@ def _text(properties: dict, name: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or isinstance(value, (list, dict)):
-        raise RecordError.from_template(
-            "invalid {name}: expected text, got {value}", name, name=name, value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid {name}: expected text, got {value}")
+        raise RecordError.from_template(template, name, name=name, value=_show(value))
     if isinstance(value, (int, float)):
         return str(value)
     if not isinstance(value, str):
-        raise RecordError.from_template(
-            "invalid {name}: expected text, got {value}", name, name=name, value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid {name}: expected text, got {value}")
+        raise RecordError.from_template(template, name, name=name, value=_show(value))
     return normalize_text(value)
 
 
@@ -196,7 +201,8 @@ def _read_id(feature: dict, properties: dict) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RecordError.from_template("invalid id: expected text, got {value}", "id", value=_show(value))
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid id: expected text, got {value}")
+        raise RecordError.from_template(template, "id", value=_show(value))
     text = normalize_text(str(value))
     return text or None
 
@@ -207,7 +213,8 @@ def _read_status(properties: dict) -> str:
         return "needs_help"
     status = normalize_text(value).lower() if isinstance(value, str) else value
     if not is_status(status):
-        raise RecordError.from_template("unknown status {value}", "status", value=_show(value))
+        template = QT_TRANSLATE_NOOP("SosErrors", "unknown status {value}")
+        raise RecordError.from_template(template, "status", value=_show(value))
     return status
 
 
@@ -262,9 +269,8 @@ def _read_bool(properties: dict, name: str) -> bool:
             return True
         if word in _FALSE_WORDS:
             return False
-    raise RecordError.from_template(
-        "invalid {name}: expected true or false, got {value}", name, name=name, value=_show(value)
-    )
+    template = QT_TRANSLATE_NOOP("SosErrors", "invalid {name}: expected true or false, got {value}")
+    raise RecordError.from_template(template, name, name=name, value=_show(value))
 
 
 def _read_count(properties: dict, name: str) -> tuple:
@@ -300,9 +306,8 @@ def _read_phone(properties: dict) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RecordError.from_template(
-            "invalid phone: expected text, got a {kind}", "phone", kind=type(value).__name__
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid phone: expected text, got a {kind}")
+        raise RecordError.from_template(template, "phone", kind=type(value).__name__)
     phone = normalize_text(str(value))
     if not phone:
         return None
@@ -321,9 +326,8 @@ def _read_version(properties: dict) -> int | None:
     if isinstance(value, str) and _SIGNED_INTEGER.fullmatch(value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RecordError.from_template(
-            "invalid version {value}: expected a whole number of 0 or more", "version", value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid version {value}: expected a whole number of 0 or more")  # noqa: E501  # fmt: skip
+        raise RecordError.from_template(template, "version", value=_show(value))
     return value
 
 
@@ -334,12 +338,14 @@ def _read_time(properties: dict, name: str) -> datetime | None:
     try:
         return parse_time(value)
     except RecordError as exc:
+        # parse_time raises RecordError only with its invalid time message, whose value is `value`.
+        values = {"name": name, "value": exc.values["value"]}
         raise RecordError(
-            f"{name}: {exc.reason}",
+            INVALID_FIELD_TIME.format(**values),
             name,
             exc.details,
-            template="{name}: " + (exc.template or exc.reason),
-            values={"name": name, **exc.values},
+            template=INVALID_FIELD_TIME,
+            values=values,
         ) from exc
 
 
@@ -373,33 +379,31 @@ def _coordinate(value: Any) -> float:
     else:
         number = math.nan
     if not math.isfinite(number):
-        raise RecordError.from_template(
-            "invalid coordinate {value}: expected a dot-decimal number", "geometry", value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid coordinate {value}: expected a dot-decimal number")
+        raise RecordError.from_template(template, "geometry", value=_show(value))
     return number
 
 
 def _position(value: Any) -> tuple:
     """Read a GeoJSON position as (x, y); a third (Z) or fourth (M) value is dropped."""
     if not isinstance(value, (list, tuple)) or len(value) < 2:
-        raise RecordError.from_template(
-            "invalid position {value}: expected [longitude, latitude]", "geometry", value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid position {value}: expected [longitude, latitude]")
+        raise RecordError.from_template(template, "geometry", value=_show(value))
     return _coordinate(value[0]), _coordinate(value[1])
 
 
 def _positions(value: Any, kind: str) -> list:
     if not isinstance(value, (list, tuple)):
-        raise RecordError.from_template(
-            "invalid {kind} coordinates {value}", "geometry", kind=kind, value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid {kind} coordinates {value}")
+        raise RecordError.from_template(template, "geometry", kind=kind, value=_show(value))
     return [_position(item) for item in value]
 
 
 def _check_range(x: float, y: float) -> None:
     if not -180.0 <= x <= 180.0 or not -90.0 <= y <= 90.0:
+        template = QT_TRANSLATE_NOOP("SosErrors", "coordinates out of range: [{x}, {y}] (longitude must be within ±180, latitude within ±90)")  # noqa: E501  # fmt: skip
         raise RecordError.from_template(
-            "coordinates out of range: [{x}, {y}] (longitude must be within ±180, latitude within ±90)",
+            template,
             "geometry",
             x=_format_number(x),
             y=_format_number(y),
@@ -474,18 +478,21 @@ def _polygons_centroid(polygons: list) -> tuple | None:
 def _collect_parts(geometry: dict, points: list, lines: list, polygons: list, depth: int = 0) -> None:
     """Sort the positions of a geometry into points, lines and polygons, validating each coordinate."""
     if not isinstance(geometry, dict):
-        raise RecordError.from_template("invalid geometry {value}", "geometry", value=_show(geometry))
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid geometry {value}")
+        raise RecordError.from_template(template, "geometry", value=_show(geometry))
     kind = geometry.get("type")
     coordinates = geometry.get("coordinates")
     if kind == "GeometryCollection":
         members = geometry.get("geometries")
         if not isinstance(members, list) or depth > 8:
-            raise RecordError("invalid GeometryCollection: expected a list of geometries", "geometry")
+            template = QT_TRANSLATE_NOOP("SosErrors", "invalid GeometryCollection: expected a list of geometries")  # noqa: E501  # fmt: skip
+            raise RecordError.from_template(template, "geometry")
         for member in members:
             _collect_parts(member, points, lines, polygons, depth + 1)
         return
     if kind not in ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"):
-        raise RecordError.from_template("unknown geometry type {value}", "geometry", value=_show(kind))
+        template = QT_TRANSLATE_NOOP("SosErrors", "unknown geometry type {value}")
+        raise RecordError.from_template(template, "geometry", value=_show(kind))
     if coordinates is None:
         coordinates = []
 
@@ -516,9 +523,8 @@ def _collect_parts(geometry: dict, points: list, lines: list, polygons: list, de
 
 def _list_of(value: Any, kind: str) -> list:
     if not isinstance(value, (list, tuple)):
-        raise RecordError.from_template(
-            "invalid {kind} coordinates {value}", "geometry", kind=kind, value=_show(value)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid {kind} coordinates {value}")
+        raise RecordError.from_template(template, "geometry", kind=kind, value=_show(value))
     return list(value)
 
 
@@ -548,7 +554,8 @@ def _read_location(feature: dict, stored: _Location, service_area: ServiceArea |
             return _Location(note=stored.note, flags=list(stored.flags))
         return _Location(note=stored.note or _NOTE_NO_LOCATION, flags=["no_location"])
     if not isinstance(geometry, dict):
-        raise RecordError.from_template("invalid geometry {value}", "geometry", value=_show(geometry))
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid geometry {value}")
+        raise RecordError.from_template(template, "geometry", value=_show(geometry))
 
     kind = geometry.get("type")
     points: list = []
@@ -625,20 +632,17 @@ def parse_feature(
     of range, an unparseable time, or a boolean or version of the wrong kind.
     """
     if not isinstance(feature, dict):
-        raise RecordError.from_template(
-            "invalid feature: expected a JSON object, got {value}", value=_show(feature)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid feature: expected a JSON object, got {value}")
+        raise RecordError.from_template(template, value=_show(feature))
     if feature.get("type", "Feature") != "Feature":
-        raise RecordError.from_template(
-            "invalid feature type {value}", "type", value=_show(feature.get("type"))
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid feature type {value}")
+        raise RecordError.from_template(template, "type", value=_show(feature.get("type")))
     properties = feature.get("properties")
     if properties is None:
         properties = {}
     if not isinstance(properties, dict):
-        raise RecordError.from_template(
-            "invalid properties: expected a JSON object, got {value}", "properties", value=_show(properties)
-        )
+        template = QT_TRANSLATE_NOOP("SosErrors", "invalid properties: expected a JSON object, got {value}")
+        raise RecordError.from_template(template, "properties", value=_show(properties))
 
     kept_flags = _read_kept_flags(properties)
     kept_location = _Location(
@@ -737,7 +741,9 @@ def parse_features(
         try:
             parsed.append(parse_feature(feature, service_area=service_area, now=now))
         except RecordError as exc:
-            result.rejected.append(Rejection(index, _external_id_of(feature), exc.reason))
+            result.rejected.append(
+                Rejection(index, _external_id_of(feature), exc.reason, exc.template, dict(exc.values))
+            )
 
     if not dedupe_external_ids:
         result.records = parsed

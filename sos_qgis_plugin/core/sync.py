@@ -13,21 +13,31 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .api_client import SosClient
-from .errors import SosError
+from .errors import QT_TRANSLATE_NOOP, Message, SosError
 from .records import CaseRecord, Rejection, ServiceArea, parse_features
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
+
+_CANCELLED_MESSAGE = QT_TRANSLATE_NOOP("SosErrors", "The fetch of cases was cancelled.")
+_PAGING_LOOP_MESSAGE = QT_TRANSLATE_NOOP("SosErrors", "Paging through the cases failed because the server's next link repeats an earlier page. Try again later, or report it to the service operator.")  # noqa: E501  # fmt: skip
 
 
 class FetchCancelled(SosError):  # noqa: N818 - the QGIS fetch task catches it by this name
     """The user cancelled the fetch, so the caller keeps its old data."""
 
-    def __init__(self, message: str = "The fetch of cases was cancelled.", details: str = "") -> None:
+    def __init__(self, message: str = _CANCELLED_MESSAGE, details: str = "") -> None:
         super().__init__(message, details)
+        # The message has no values, so it is its own template.
+        self.template = message
 
 
 class PagingError(SosError):
     """The server's ``next`` links lead back to a page already read, so the walk would never end."""
+
+    def __init__(self, message: str = _PAGING_LOOP_MESSAGE, details: str = "") -> None:
+        super().__init__(message, details)
+        # The message has no values, so it is its own template.
+        self.template = message
 
 
 @dataclass
@@ -99,11 +109,7 @@ def fetch_cases(
         if not page.next_url:
             break
         if page.next_url in seen_urls:
-            raise PagingError(
-                "Paging through the cases failed because the server's next link repeats an earlier page. "
-                "Try again later, or report it to the service operator.",
-                f"next link repeated after {pages} pages: {page.next_url}",
-            )
+            raise PagingError(details=f"next link repeated after {pages} pages: {page.next_url}")
         seen_urls.add(page.next_url)
         next_url = page.next_url
 
@@ -140,8 +146,23 @@ def _collect_page(
 
     for rejection in parsed.rejected:
         case_id = _feature_id(features[rejection.index])
-        reason = f"Case {case_id}: {rejection.reason}" if case_id else f"Case without id: {rejection.reason}"
-        rejected.append(dataclasses.replace(rejection, index=offset + rejection.index, reason=reason))
+        # The record's reason stays a Message, so the QGIS side translates it inside the case prefix.
+        cause = Message(rejection.template, rejection.values) if rejection.template else rejection.reason
+        if case_id:
+            template = QT_TRANSLATE_NOOP("SosErrors", "Case {case_id}: {reason}")
+            values = {"case_id": case_id, "reason": cause}
+        else:
+            template = QT_TRANSLATE_NOOP("SosErrors", "Case without id: {reason}")
+            values = {"reason": cause}
+        rejected.append(
+            dataclasses.replace(
+                rejection,
+                index=offset + rejection.index,
+                reason=template.format(**values),
+                template=template,
+                values=values,
+            )
+        )
         LOGGER.warning("Case %s rejected: %s", case_id or "without id", rejection.reason)
 
     # parse_features keeps records in list order, so a kept record's index is found by skipping rejections.
@@ -149,9 +170,8 @@ def _collect_page(
     kept_indexes = [index for index in range(len(features)) if index not in rejected_indexes]
     for index, record in zip(kept_indexes, parsed.records):
         if not record.id:
-            rejected.append(
-                Rejection(offset + index, record.external_id, "Case without id: the server sent no id.")
-            )
+            template = QT_TRANSLATE_NOOP("SosErrors", "Case without id: the server sent no id.")
+            rejected.append(Rejection(offset + index, record.external_id, template, template))
             LOGGER.warning("Case without id rejected at position %d", offset + index)
             continue
         if record.id in by_id:

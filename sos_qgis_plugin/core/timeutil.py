@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .errors import RecordError
+from .errors import QT_TRANSLATE_NOOP, RecordError
 
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
@@ -22,10 +22,9 @@ _TIME_PATTERN = re.compile(
     re.ASCII,
 )
 
-_INVALID_TIME = (
-    "invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, "
-    "or YYYY-MM-DD hh:mm[:ss] in Vietnam time"
-)
+_INVALID_TIME = QT_TRANSLATE_NOOP("SosErrors", "invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
+#: parse_time's message with the name of the field in front, as in "created_at: invalid time ...".
+INVALID_FIELD_TIME = QT_TRANSLATE_NOOP("SosErrors", "{name}: invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
 
 
 def _parse_zone(zone: str) -> timezone:

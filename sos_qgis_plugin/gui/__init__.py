@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core.errors import SosError
+from ..core.errors import Message, SosError
+
+
+def translate_template(template: str, values: Mapping[str, Any], english: str) -> str:
+    """Translate a core message template in the "SosErrors" context and fill in its values.
+
+    A value that is a core Message is translated the same way first. `english` is returned when the
+    translation does not fit the values, for example when it names a placeholder the values lack.
+    """
+    filled = dict(values)
+    for key, value in values.items():
+        if isinstance(value, Message):
+            filled[key] = translate_template(value.template, value.values, str(value))
+    translated = QCoreApplication.translate("SosErrors", template)
+    try:
+        return translated.format(**filled)
+    except (KeyError, IndexError, ValueError):
+        return english
 
 
 def error_message(error: BaseException) -> str:
@@ -17,13 +37,15 @@ def error_message(error: BaseException) -> str:
         return QCoreApplication.translate(
             "SosErrors", "An unexpected error happened. See the SOS log for details."
         )
-    template = getattr(error, "template", None)
-    values = getattr(error, "values", None) or {}
-    if template:
-        translated = QCoreApplication.translate("SosErrors", template)
-        if translated != template:
-            try:
-                return translated.format(**values)
-            except (KeyError, IndexError, ValueError):
-                return error.message
-    return error.message
+    if not error.template or QCoreApplication.translate("SosErrors", error.template) == error.template:
+        return error.message
+    return translate_template(error.template, error.values, error.message)
+
+
+def rejection_reason(rejection: Any) -> str:
+    """Return the translated reason of a core Rejection, or its English reason when it has no template."""
+    template = getattr(rejection, "template", None)
+    reason = str(getattr(rejection, "reason", rejection))
+    if not template:
+        return reason
+    return translate_template(template, getattr(rejection, "values", None) or {}, reason)

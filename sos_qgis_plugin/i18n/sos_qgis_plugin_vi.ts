@@ -136,8 +136,8 @@
     </message>
     <message>
         <location filename="../dependencies.py" line="102"/>
-        <source>Install your distribution&apos;s python3-shapely package if it is version 2 or later, or run: python3 -m pip install --user {packages}</source>
-        <translation>Cài gói python3-shapely của bản phân phối Linux nếu gói đó là phiên bản 2 trở lên, hoặc chạy lệnh: python3 -m pip install --user {packages}</translation>
+        <source>Install your distribution&apos;s python3-shapely package if it is version 2 or later, or run: python3 -m pip install --user --break-system-packages {packages}</source>
+        <translation>Cài gói python3-shapely của bản phân phối Linux nếu gói đó là phiên bản 2 trở lên, hoặc chạy lệnh: python3 -m pip install --user --break-system-packages {packages}</translation>
     </message>
 </context>
 <context>
@@ -148,14 +148,14 @@
         <translation>Không có tệp chứng chỉ CA {path}. Hãy sửa đường dẫn trong cài đặt SOS.</translation>
     </message>
     <message>
-        <location filename="../network.py" line="92"/>
-        <source>The service URL {url} is not valid. Enter a URL that starts with https://.</source>
-        <translation>Địa chỉ dịch vụ {url} không hợp lệ. Hãy nhập địa chỉ bắt đầu bằng https://.</translation>
-    </message>
-    <message>
         <location filename="../network.py" line="114"/>
         <source>No SOS service is configured. Use SOS &gt; Connect… to enter the service URL and token.</source>
         <translation>Chưa cấu hình dịch vụ SOS. Vào SOS &gt; Kết nối… để nhập địa chỉ dịch vụ và mã truy cập.</translation>
+    </message>
+    <message>
+        <location filename="../network.py" line="92"/>
+        <source>The service URL {url} is not valid. Enter a URL that starts with https:// or http://.</source>
+        <translation>Địa chỉ dịch vụ {url} không hợp lệ. Hãy nhập địa chỉ bắt đầu bằng https:// hoặc http://.</translation>
     </message>
 </context>
 <context>
@@ -257,90 +257,310 @@
 <context>
     <name>SosErrors</name>
     <message>
-        <location filename="../gui/__init__.py" line="17"/>
+        <location filename="../gui/__init__.py" line="37"/>
         <source>An unexpected error happened. See the SOS log for details.</source>
         <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký SOS.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="248"/>
+        <source>The server&apos;s list of cases is not a GeoJSON FeatureCollection.</source>
+        <translation>Danh sách trường hợp do máy chủ gửi không phải là GeoJSON FeatureCollection.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="281"/>
+        <source>The server sent case {case_id} without a version.</source>
+        <translation>Máy chủ gửi trường hợp {case_id} mà không có số phiên bản.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="364"/>
+        <source>The server&apos;s history of case {case_id} has no list of entries.</source>
+        <translation>Lịch sử trường hợp {case_id} do máy chủ gửi không có danh sách các mục.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="481"/>
+        <source>The server redirected a change (HTTP {status}) to {host}. The change was not sent there. Check the service URL.</source>
+        <translation>Máy chủ chuyển hướng một thay đổi (HTTP {status}) sang {host}. Thay đổi không được gửi tới đó. Hãy kiểm tra địa chỉ dịch vụ.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="495"/>
+        <source>The server redirected the request more than {count} times. Check the service URL.</source>
+        <translation>Máy chủ chuyển hướng yêu cầu quá {count} lần. Hãy kiểm tra địa chỉ dịch vụ.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="535"/>
+        <source>Could not connect to {host} within {seconds:g} seconds. Check the network and the proxy.</source>
+        <translation>Không kết nối được tới {host} trong vòng {seconds:g} giây. Hãy kiểm tra mạng và máy chủ proxy.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="538"/>
+        <source>The server {host} did not answer within {seconds:g} seconds. Try again later.</source>
+        <translation>Máy chủ {host} không phản hồi trong vòng {seconds:g} giây. Hãy thử lại sau.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="541"/>
+        <source>The secure connection to {host} failed: its certificate is not trusted.</source>
+        <translation>Kết nối bảo mật tới {host} thất bại: chứng chỉ của máy chủ không được tin cậy.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="544"/>
+        <source>Could not connect to {host} through the proxy. Check the proxy settings.</source>
+        <translation>Không kết nối được tới {host} qua máy chủ proxy. Hãy kiểm tra cài đặt proxy.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="547"/>
+        <source>Could not connect to {host}. Check the network and the service URL.</source>
+        <translation>Không kết nối được tới {host}. Hãy kiểm tra mạng và địa chỉ dịch vụ.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="568"/>
+        <source>The server did not accept the sign-in (HTTP {status}). Sign in again.</source>
+        <translation>Máy chủ không chấp nhận đăng nhập (HTTP {status}). Hãy đăng nhập lại.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="577"/>
+        <source>Your account is not allowed to do this (HTTP {status}): {explanation}</source>
+        <translation>Tài khoản của bạn không có quyền thực hiện thao tác này (HTTP {status}): {explanation}</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="586"/>
+        <source>Not found on the server (HTTP {status}): {explanation}</source>
+        <translation>Không tìm thấy trên máy chủ (HTTP {status}): {explanation}</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="596"/>
+        <source>Someone else changed this case first (HTTP {status}). Compare both values and decide.</source>
+        <translation>Người khác đã thay đổi trường hợp này trước (HTTP {status}). Hãy so sánh hai giá trị rồi quyết định.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="648"/>
+        <source>The server answered with a web page (HTTP {status}). Check the service URL and the proxy.</source>
+        <translation>Máy chủ trả về một trang web (HTTP {status}). Hãy kiểm tra địa chỉ dịch vụ và máy chủ proxy.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="615"/>
+        <source>The server is busy and asked to slow down (HTTP {status}). Try again in a minute.</source>
+        <translation>Máy chủ đang quá tải và yêu cầu giảm tần suất gửi (HTTP {status}). Hãy thử lại sau một phút.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="624"/>
+        <source>The server failed to handle the request (HTTP {status}): {explanation}</source>
+        <translation>Máy chủ không xử lý được yêu cầu (HTTP {status}): {explanation}</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="632"/>
+        <source>The server rejected the request (HTTP {status}): {explanation}</source>
+        <translation>Máy chủ từ chối yêu cầu (HTTP {status}): {explanation}</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="660"/>
+        <source>The server answered with data that is not JSON (HTTP {status}).</source>
+        <translation>Máy chủ trả về dữ liệu không phải JSON (HTTP {status}).</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="750"/>
+        <source>The server returned {count} results for {expected} status changes.</source>
+        <translation>Máy chủ trả về {count} kết quả cho {expected} thay đổi trạng thái.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="763"/>
+        <source>The server returned the result for case {result_id} where case {case_id} was expected.</source>
+        <translation>Máy chủ trả về kết quả của trường hợp {result_id} trong khi cần kết quả của trường hợp {case_id}.</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="180"/>
+        <source>invalid {name}: expected text, got {value}</source>
+        <translation>{name} không hợp lệ: cần văn bản, nhận được {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="204"/>
+        <source>invalid id: expected text, got {value}</source>
+        <translation>id không hợp lệ: cần văn bản, nhận được {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="216"/>
+        <source>unknown status {value}</source>
+        <translation>không nhận dạng được trạng thái {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="272"/>
+        <source>invalid {name}: expected true or false, got {value}</source>
+        <translation>{name} không hợp lệ: cần true hoặc false, nhận được {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="309"/>
+        <source>invalid phone: expected text, got a {kind}</source>
+        <translation>số điện thoại không hợp lệ: cần văn bản, nhận được kiểu {kind}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="329"/>
+        <source>invalid version {value}: expected a whole number of 0 or more</source>
+        <translation>phiên bản {value} không hợp lệ: cần số nguyên từ 0 trở lên</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="382"/>
+        <source>invalid coordinate {value}: expected a dot-decimal number</source>
+        <translation>tọa độ {value} không hợp lệ: cần số thập phân dùng dấu chấm</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="390"/>
+        <source>invalid position {value}: expected [longitude, latitude]</source>
+        <translation>vị trí {value} không hợp lệ: cần [kinh độ, vĩ độ]</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="526"/>
+        <source>invalid {kind} coordinates {value}</source>
+        <translation>tọa độ {kind} {value} không hợp lệ</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="404"/>
+        <source>coordinates out of range: [{x}, {y}] (longitude must be within ±180, latitude within ±90)</source>
+        <translation>tọa độ nằm ngoài phạm vi: [{x}, {y}] (kinh độ phải trong khoảng ±180, vĩ độ trong khoảng ±90)</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="557"/>
+        <source>invalid geometry {value}</source>
+        <translation>hình học {value} không hợp lệ</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="488"/>
+        <source>invalid GeometryCollection: expected a list of geometries</source>
+        <translation>GeometryCollection không hợp lệ: cần một danh sách các hình học</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="494"/>
+        <source>unknown geometry type {value}</source>
+        <translation>không nhận dạng được kiểu hình học {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="635"/>
+        <source>invalid feature: expected a JSON object, got {value}</source>
+        <translation>đối tượng không hợp lệ: cần một đối tượng JSON, nhận được {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="638"/>
+        <source>invalid feature type {value}</source>
+        <translation>kiểu đối tượng {value} không hợp lệ</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="644"/>
+        <source>invalid properties: expected a JSON object, got {value}</source>
+        <translation>thuộc tính (properties) không hợp lệ: cần một đối tượng JSON, nhận được {value}</translation>
+    </message>
+    <message>
+        <location filename="../core/sync.py" line="21"/>
+        <source>The fetch of cases was cancelled.</source>
+        <translation>Đã hủy tải các trường hợp.</translation>
+    </message>
+    <message>
+        <location filename="../core/sync.py" line="22"/>
+        <source>Paging through the cases failed because the server&apos;s next link repeats an earlier page. Try again later, or report it to the service operator.</source>
+        <translation>Không tải hết được các trang trường hợp vì liên kết next của máy chủ trỏ lại một trang đã đọc. Hãy thử lại sau, hoặc báo cho đơn vị vận hành dịch vụ.</translation>
+    </message>
+    <message>
+        <location filename="../core/sync.py" line="152"/>
+        <source>Case {case_id}: {reason}</source>
+        <translation>Trường hợp {case_id}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../core/sync.py" line="155"/>
+        <source>Case without id: {reason}</source>
+        <translation>Trường hợp không có id: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../core/sync.py" line="173"/>
+        <source>Case without id: the server sent no id.</source>
+        <translation>Trường hợp không có id: máy chủ không gửi id.</translation>
+    </message>
+    <message>
+        <location filename="../core/timeutil.py" line="25"/>
+        <source>invalid time &apos;{value}&apos;: expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time</source>
+        <translation>thời gian '{value}' không hợp lệ: cần định dạng RFC 3339 như 2025-11-19T10:15:00+07:00, hoặc YYYY-MM-DD hh:mm[:ss] theo giờ Việt Nam</translation>
+    </message>
+    <message>
+        <location filename="../core/timeutil.py" line="27"/>
+        <source>{name}: invalid time &apos;{value}&apos;: expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time</source>
+        <translation>{name}: thời gian '{value}' không hợp lệ: cần định dạng RFC 3339 như 2025-11-19T10:15:00+07:00, hoặc YYYY-MM-DD hh:mm[:ss] theo giờ Việt Nam</translation>
     </message>
 </context>
 <context>
     <name>SosFetchCases</name>
     <message>
-        <location filename="../processing/fetch_cases.py" line="63"/>
+        <location filename="../processing/fetch_cases.py" line="64"/>
         <source>Fetch SOS cases</source>
         <translation>Tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="77"/>
+        <location filename="../processing/fetch_cases.py" line="78"/>
         <source>Service URL</source>
         <translation>Địa chỉ dịch vụ (URL)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="82"/>
+        <location filename="../processing/fetch_cases.py" line="83"/>
         <source>Authentication configuration (token)</source>
         <translation>Cấu hình xác thực (mã truy cập)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="88"/>
+        <location filename="../processing/fetch_cases.py" line="89"/>
         <source>Service area</source>
         <translation>Khu vực phục vụ</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="93"/>
+        <location filename="../processing/fetch_cases.py" line="94"/>
         <source>Cases GeoPackage</source>
         <translation>Tệp GeoPackage chứa các trường hợp</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="93"/>
+        <location filename="../processing/fetch_cases.py" line="94"/>
         <source>GeoPackage (*.gpkg)</source>
         <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="100"/>
+        <location filename="../processing/fetch_cases.py" line="101"/>
         <source>Cases fetched</source>
         <translation>Số trường hợp đã tải</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="100"/>
+        <location filename="../processing/fetch_cases.py" line="101"/>
         <source>Cases added</source>
         <translation>Số trường hợp mới</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="100"/>
+        <location filename="../processing/fetch_cases.py" line="101"/>
         <source>Cases updated</source>
         <translation>Số trường hợp đã cập nhật</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="100"/>
+        <location filename="../processing/fetch_cases.py" line="101"/>
         <source>Records rejected</source>
         <translation>Số bản ghi bị loại</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="149"/>
+        <location filename="../processing/fetch_cases.py" line="150"/>
         <source>Full fetch: every case is read.</source>
         <translation>Tải toàn bộ: đọc tất cả các trường hợp.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="149"/>
+        <location filename="../processing/fetch_cases.py" line="150"/>
         <source>Fetching the cases changed since {}.</source>
         <translation>Đang tải các trường hợp thay đổi từ {}.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="164"/>
+        <location filename="../processing/fetch_cases.py" line="165"/>
         <source>Cancelled: the GeoPackage was not changed.</source>
         <translation>Đã hủy: tệp GeoPackage không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="178"/>
+        <location filename="../processing/fetch_cases.py" line="179"/>
         <source>Record rejected: {}</source>
         <translation>Bản ghi bị loại: {}</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="183"/>
+        <location filename="../processing/fetch_cases.py" line="184"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {rejected} rejected.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {rejected} bị loại.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="66"/>
+        <location filename="../processing/fetch_cases.py" line="67"/>
         <source>Fetches SOS cases from the service into the layer sos_cases of a GeoPackage. When the GeoPackage already exists, its cases are updated in place: the first run fetches every case and later runs only the cases changed since the previous run. The token is read from the chosen QGIS authentication configuration. The service area is an optional extent: cases outside it are still fetched, and flagged outside_service_area in the field quality_flags.</source>
         <translation>Tải các trường hợp SOS từ dịch vụ vào lớp sos_cases của một tệp GeoPackage. Khi tệp GeoPackage đã có, các trường hợp trong đó được cập nhật tại chỗ: lần chạy đầu tải mọi trường hợp, các lần sau chỉ tải những trường hợp đã thay đổi kể từ lần trước. Mã truy cập được đọc từ cấu hình xác thực QGIS đã chọn. Vùng phục vụ là một phạm vi tùy chọn: các trường hợp nằm ngoài vùng vẫn được tải và được đánh dấu outside_service_area trong trường quality_flags.</translation>
     </message>
@@ -348,27 +568,27 @@
 <context>
     <name>SosHazards</name>
     <message>
-        <location filename="../hazard_layers.py" line="110"/>
+        <location filename="../hazard_layers.py" line="111"/>
         <source>No case has a location, so there is nothing to analyse.</source>
         <translation>Không trường hợp nào có vị trí nên không có gì để phân tích.</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="169"/>
+        <location filename="../hazard_layers.py" line="170"/>
         <source>The hazard layer {} is not valid and was skipped.</source>
         <translation>Lớp nguy cơ {} không hợp lệ và đã được bỏ qua.</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="197"/>
+        <location filename="../hazard_layers.py" line="198"/>
         <source>The layer {} cannot be used as a landslide layer: only vector layers are supported.</source>
         <translation>Không dùng được lớp {} làm lớp sạt lở: chỉ hỗ trợ lớp vector.</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="323"/>
+        <location filename="../hazard_layers.py" line="344"/>
         <source>{} features of the hazard layer {} were skipped (wrong geometry type or CRS).</source>
         <translation>Đã bỏ qua {} đối tượng của lớp nguy cơ {} (sai kiểu hình học hoặc hệ tọa độ).</translation>
     </message>
     <message>
-        <location filename="../hazard_layers.py" line="570"/>
+        <location filename="../hazard_layers.py" line="591"/>
         <source>The hazard analysis was cancelled.</source>
         <translation>Đã hủy phân tích nguy cơ.</translation>
     </message>
@@ -376,102 +596,102 @@
 <context>
     <name>SosPlugin</name>
     <message>
-        <location filename="../plugin.py" line="258"/>
+        <location filename="../plugin.py" line="268"/>
         <source>SOS</source>
         <translation>SOS</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="132"/>
+        <location filename="../plugin.py" line="133"/>
         <source>Connect…</source>
         <translation>Kết nối…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="133"/>
+        <location filename="../plugin.py" line="134"/>
         <source>Fetch now</source>
         <translation>Tải ngay</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="134"/>
+        <location filename="../plugin.py" line="135"/>
         <source>Add flood layer…</source>
         <translation>Thêm lớp ngập lụt…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="137"/>
+        <location filename="../plugin.py" line="138"/>
         <source>Add landslide layer…</source>
         <translation>Thêm lớp sạt lở…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="140"/>
+        <location filename="../plugin.py" line="141"/>
         <source>Analyse hazards</source>
         <translation>Phân tích nguy cơ</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="143"/>
+        <location filename="../plugin.py" line="144"/>
         <source>Set status of selected cases…</source>
         <translation>Đặt trạng thái cho các trường hợp đã chọn…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="246"/>
+        <location filename="../plugin.py" line="256"/>
         <source>Some features are turned off: {missing}. To install: {hint}</source>
         <translation>Một số chức năng đang bị tắt: {missing}. Cách cài đặt: {hint}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="273"/>
+        <location filename="../plugin.py" line="283"/>
         <source>The SOS service rejected the token, so auto-refresh is paused. Sign in again with SOS &gt; Connect… and enter a valid token.</source>
         <translation>Dịch vụ SOS từ chối mã truy cập nên đã tạm dừng tự động làm mới. Hãy đăng nhập lại qua SOS &gt; Kết nối… và nhập mã truy cập hợp lệ.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="372"/>
+        <location filename="../plugin.py" line="389"/>
         <source>A fetch is already running. Wait for it to finish.</source>
         <translation>Đang có một lượt tải chạy. Hãy chờ lượt tải đó xong.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="428"/>
+        <location filename="../plugin.py" line="445"/>
         <source>Add flood layer</source>
         <translation>Thêm lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="430"/>
+        <location filename="../plugin.py" line="447"/>
         <source>Add landslide layer</source>
         <translation>Thêm lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="431"/>
+        <location filename="../plugin.py" line="448"/>
         <source>All files (*)</source>
         <translation>Tất cả các tệp (*)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="442"/>
+        <location filename="../plugin.py" line="459"/>
         <source>Added {name} as a {kind} layer.</source>
         <translation>Đã thêm {name} làm lớp {kind}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="447"/>
+        <location filename="../plugin.py" line="464"/>
         <source>flood</source>
         <translation>ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="447"/>
+        <location filename="../plugin.py" line="464"/>
         <source>landslide</source>
         <translation>sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="462"/>
+        <location filename="../plugin.py" line="479"/>
         <source>{path} could not be opened as a vector or raster layer.</source>
         <translation>Không mở được {path} dưới dạng lớp vector hoặc raster.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="478"/>
+        <location filename="../plugin.py" line="495"/>
         <source>There is no case layer yet. Fetch cases first.</source>
         <translation>Chưa có lớp trường hợp SOS. Hãy tải các trường hợp trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="483"/>
+        <location filename="../plugin.py" line="500"/>
         <source>There is no hazard layer. Add a flood or landslide layer first.</source>
         <translation>Chưa có lớp nguy cơ. Hãy thêm lớp ngập lụt hoặc sạt lở trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="518"/>
+        <location filename="../plugin.py" line="535"/>
         <source>No cases are selected. Select cases on the case layer first.</source>
         <translation>Chưa chọn trường hợp nào. Hãy chọn các trường hợp trên lớp trường hợp SOS trước.</translation>
     </message>
@@ -565,27 +785,27 @@
 <context>
     <name>SosStatus</name>
     <message>
-        <location filename="../style.py" line="39"/>
+        <location filename="../style.py" line="42"/>
         <source>Needs help</source>
         <translation>Cần hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="40"/>
+        <location filename="../style.py" line="43"/>
         <source>In progress</source>
         <translation>Đang hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="41"/>
+        <location filename="../style.py" line="44"/>
         <source>Supported</source>
         <translation>Đã hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="42"/>
+        <location filename="../style.py" line="45"/>
         <source>Unreachable</source>
         <translation>Không liên lạc được</translation>
     </message>
     <message>
-        <location filename="../style.py" line="43"/>
+        <location filename="../style.py" line="46"/>
         <source>Duplicate</source>
         <translation>Trùng lặp</translation>
     </message>
@@ -593,52 +813,52 @@
 <context>
     <name>SosStyle</name>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Case</source>
         <translation>Trường hợp</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>People</source>
         <translation>Số người</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Households</source>
         <translation>Số hộ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Urgency</source>
         <translation>Mức khẩn cấp</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Description</source>
         <translation>Mô tả</translation>
     </message>
     <message>
-        <location filename="../style.py" line="58"/>
+        <location filename="../style.py" line="61"/>
         <source>Priority</source>
         <translation>Mức ưu tiên</translation>
     </message>
     <message>
-        <location filename="../style.py" line="95"/>
+        <location filename="../style.py" line="171"/>
         <source>Other status</source>
         <translation>Trạng thái khác</translation>
     </message>
     <message>
-        <location filename="../style.py" line="136"/>
+        <location filename="../style.py" line="139"/>
         <source>SOS case style</source>
         <translation>Kiểu hiển thị trường hợp SOS</translation>
     </message>

@@ -28,6 +28,7 @@ from ..case_layer import (
     write_sync_state,
 )
 from ..core.errors import SosError
+from ..gui import rejection_reason
 from ..style import save_default_style
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
@@ -177,7 +178,7 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
         for rejection in result.rejected:
             feedback.reportError(
                 QCoreApplication.translate("SosFetchCases", "Record rejected: {}").format(
-                    getattr(rejection, "reason", rejection)
+                    rejection_reason(rejection)
                 )
             )
         feedback.pushInfo(
