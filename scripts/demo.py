@@ -31,7 +31,7 @@ SUPPORTED_COUNT = 10
 
 
 class DemoError(Exception):
-    """A step of the demo failed; the message says which and why."""
+    """A step of the demo failed; the message names the step and the reason."""
 
 
 class ReferenceServer:
@@ -106,9 +106,15 @@ def parse_args() -> argparse.Namespace:
         "--out", type=Path, default=REPO / "demo-output", help="output folder (default demo-output)"
     )
     parser.add_argument("--sos-data", type=Path, help="GeoJSON of SOS cases in the record schema")
-    parser.add_argument("--flood", type=Path, help="flood layer: any vector or raster file QGIS opens")
     parser.add_argument(
-        "--landslide", type=Path, help="landslide layer: any vector or raster file QGIS opens"
+        "--flood",
+        type=Path,
+        help="flood layer: a vector file of flood outlines or zones, or a flood depth raster in metres",
+    )
+    parser.add_argument(
+        "--landslide",
+        type=Path,
+        help="landslide layer: a vector file of landslide zones (polygons) or events (points)",
     )
     return parser.parse_args()
 

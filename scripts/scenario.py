@@ -1,10 +1,11 @@
 """Generate the demo's synthetic scenario: SOS cases, flood outlines and landslide events.
 
 The scenario is invented: a river valley west of Tuy Hòa (Đắk Lắk) with two flood outlines that
-overlap, a third outline that intersects itself (as real outlines sometimes do), landslide events
-stored in a projected CRS (the UTM zone of the scenario, 49N by default) so that the demo proves reprojection, and a few records
-with the faults field data has (no location, comma decimals, latitude beyond 90). The same seed
-gives the same scenario, except that case times are placed relative to the time of the run.
+overlap and a third outline that intersects itself, as real outlines sometimes do. Landslide events
+are stored in a projected CRS (the UTM zone of the scenario, 49N by default), so the demo proves
+reprojection. A few records carry faults seen in field data: no location, comma decimals, latitude
+beyond 90. The same seed gives the same scenario, except that case times are placed relative to the
+time of the run.
 """
 
 from __future__ import annotations

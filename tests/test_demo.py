@@ -46,8 +46,8 @@ def run_demo(out: Path, *options: str) -> subprocess.CompletedProcess:
     )
 
 
-def layer_cases(gpkg: Path) -> dict[str, ogr.Feature]:
-    """Read the demo's case layer with OGR: {case id: (lon, lat or None, in_flood, flood_event_count)}."""
+def layer_cases(gpkg: Path) -> dict[str, tuple]:
+    """Read the demo's case layer with OGR: {case id: ((lon, lat) or None, in_flood, flood_event_count)}."""
     dataset = ogr.Open(str(gpkg))
     layer = dataset.GetLayerByName("sos_cases")
     cases = {}
