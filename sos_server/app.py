@@ -7,6 +7,10 @@ Rules live in ``domain.py``; this module only turns requests into service calls 
 # dependency aliases local to _add_routes.
 import json
 import logging
+import re
+import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Annotated, Any, Optional
 
@@ -31,6 +35,7 @@ from sos_server.domain import (
     MAX_LIMIT,
     READ_ROLES,
     ApiError,
+    CaseExistsError,
     CaseService,
     PreconditionRequiredError,
     Principal,
@@ -56,7 +61,38 @@ CONFORMANCE_CLASSES = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 
+# A phone number in a path (a mistyped id, a probe) is personal data: runs of 8 or more digits, possibly split
+# by spaces, dots or dashes, are masked before a path is logged.
+_DIGIT_RUN = re.compile(r"\+?\d(?:[ .\-]*\d){7,}")
+
 _bearer = HTTPBearer(auto_error=False, description="Token from `python -m sos_server token create`")
+
+
+def loggable_path(path: str) -> str:
+    """Return a request path fit for the log: digit runs that may be a phone number become "[digits]".
+
+    Control characters and line or paragraph separators become ``\\uXXXX`` escapes, so a path cannot
+    split a log line or forge one. Callers pass ``scope["path"]``: ``request.url.path`` has lost CR, LF and
+    tab already (urlsplit drops them), so it would not show the path that was sent.
+    """
+    masked = _DIGIT_RUN.sub("[digits]", path)
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in masked
+    )
+
+
+class ProblemResponse(JSONResponse):
+    """A problem details document written as ASCII JSON.
+
+    The media type carries no charset, and some clients guess one for the raw text (requests' ``text``
+    decodes a 404 for the id 😀 as Latin-1). With every non-ASCII character escaped, any guess reads the
+    same document.
+    """
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def problem_response(
@@ -75,7 +111,7 @@ def problem_response(
         "detail": detail,
         **(extra or {}),
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 class BodySizeLimitMiddleware:
@@ -118,15 +154,30 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413,
-            f"The request body is larger than {self.max_bytes} bytes. Send fewer changes per request.",
-        )
-        await response(scope, receive, send)
+        detail = f"The request body is larger than {_byte_size(self.max_bytes)}."
+        if scope["path"].endswith("/status-changes"):
+            detail += " Send fewer changes per request."
+        logger.info("%s %s rejected with 413", scope["method"], loggable_path(scope["path"]))
+        await problem_response(413, detail)(scope, receive, send)
+
+
+def _byte_size(count: int) -> str:
+    mebibyte = 1024 * 1024
+    if count % mebibyte == 0:
+        return f"{count // mebibyte} MiB"
+    return f"{count} bytes"
 
 
 def create_app(service: CaseService) -> FastAPI:
-    """Create the FastAPI application serving ``service``."""
+    """Create the FastAPI application serving ``service``; the application closes its store on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # After a stop (SIGTERM or Ctrl+C) the database file alone then holds every committed change.
+        service.store.close()
+        logger.info("database closed")
+
     app = FastAPI(
         title=API_TITLE,
         version=API_VERSION,
@@ -134,6 +185,7 @@ def create_app(service: CaseService) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served by the openapi_document route below, with the OpenAPI media type
+        lifespan=lifespan,
     )
     app.state.service = service
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
@@ -147,7 +199,8 @@ def _add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         # The detail is not logged, because it may quote request values; the path names the case id.
-        logger.info("%s %s rejected with %d %s", request.method, request.url.path, exc.status, exc.title)
+        path = loggable_path(request.scope["path"])
+        logger.info("%s %s rejected with %d %s", request.method, path, exc.status, exc.title)
         return problem_response(exc.status, exc.detail, title=exc.title, extra=exc.extra, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -158,7 +211,9 @@ def _add_exception_handlers(app: FastAPI) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}."
         else:
             detail = str(exc.detail)
-        logger.info("%s %s rejected with %d", request.method, request.url.path, exc.status_code)
+        logger.info(
+            "%s %s rejected with %d", request.method, loggable_path(request.scope["path"]), exc.status_code
+        )
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -171,13 +226,15 @@ def _add_exception_handlers(app: FastAPI) -> None:
         in_body = any(error["loc"][:1] == ["body"] for error in errors)
         status = 422 if in_body else 400
         where = "request body" if in_body else "request parameters"
-        logger.info("%s %s rejected with %d: invalid %s", request.method, request.url.path, status, where)
+        path = loggable_path(request.scope["path"])
+        logger.info("%s %s rejected with %d: invalid %s", request.method, path, status, where)
         summary = "; ".join(f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in errors)
         return problem_response(status, f"Invalid {where}: {summary}", extra={"errors": errors})
 
     @app.exception_handler(Exception)
     async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("%s %s failed with an unexpected error", request.method, request.url.path)
+        path = loggable_path(request.scope["path"])
+        logger.exception("%s %s failed with an unexpected error", request.method, path)
         return problem_response(
             500, "The server failed to handle this request. The error is in the server log."
         )
@@ -544,20 +601,23 @@ def _add_routes(app: FastAPI, service: CaseService) -> None:
         response_class=JSONResponse,
         responses={
             201: _geojson_response(schemas.CaseFeature, "The new case; Location and ETag headers name it"),
-            200: _geojson_response(
-                schemas.CaseFeature, "A case with this external_id and source existed; updated"
-            ),
             **auth_problems,
-            **_problem_responses(400, 413, 422),
+            **_problem_responses(400, 409, 413, 422),
         },
         openapi_extra=_json_body(schemas.NewCase),
         tags=["Cases"],
     )
     async def create_case(request: Request, principal: intake) -> JSONResponse:
-        """Create a case from a citizen's SOS."""
+        """Create a case from a citizen's SOS; it starts as needs_help, and a known external_id gets 409."""
         feature = await _read_json(request)
-        row, created = await run_in_threadpool(service.create_case, feature, principal)
-        return _case_response(request, row, 201 if created else 200)
+        try:
+            row = await run_in_threadpool(service.create_case, feature, principal)
+        except CaseExistsError as exc:
+            case_url = str(request.url_for("get_case", case_id=exc.case_id))
+            exc.headers["Location"] = case_url
+            exc.extra["links"] = [{"href": case_url, "rel": "related", "type": GEOJSON}]
+            raise
+        return _case_response(request, row, 201)
 
     @app.get(
         "/collections/cases/items/{case_id}/history",

@@ -143,13 +143,14 @@ def _serve(db: str, host: str, port: int) -> int:
     bound_port = sock.getsockname()[1]
     url_host = f"[{host}]" if family == socket.AF_INET6 else host
 
-    config = uvicorn.Config(create_app(service), log_config=None, access_log=False, lifespan="off")
+    # The application's lifespan closes the database on shutdown, so the file alone contains every change.
+    config = uvicorn.Config(create_app(service), log_config=None, access_log=False, lifespan="on")
     # The fixture in tests/conftest.py waits for this exact line.
     server = _make_server(config, ready_line=f"listening on http://{url_host}:{bound_port}")
     logger.info("serving database %s on %s:%d", db, host, bound_port)
     try:
         server.run(sockets=[sock])
     finally:
-        service.store.close()
+        service.store.close()  # a no-op when the lifespan closed it already
         logger.info("stopped serving on %s:%d", host, bound_port)
     return EXIT_OK

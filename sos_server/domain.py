@@ -44,6 +44,14 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 MAX_BATCH_CHANGES = 1000
 MAX_NOTE_LENGTH = 2000
+# Longest text, in characters after NFC normalisation, that a case may carry in each free-text field.
+TEXT_LIMITS = {
+    "external_id": 255,
+    "source": 255,
+    "reporter_name": 255,
+    "address": 255,
+    "description": 10_000,
+}
 MAX_TOKEN_NAME_LENGTH = 100
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -125,6 +133,17 @@ class PayloadTooLargeError(ApiError):
     title = "Content Too Large"
 
 
+class CaseExistsError(ApiError):
+    """Intake sent a case whose external_id and source name a stored case; ``case_id`` is that case."""
+
+    status = 409
+    title = "Conflict"
+
+    def __init__(self, detail: str, case_id: str) -> None:
+        super().__init__(detail, extra={"existing_id": case_id})
+        self.case_id = case_id
+
+
 @dataclass
 class Principal:
     """The caller behind a bearer token. ``token_sha256`` scopes idempotency keys; the token is not stored."""
@@ -197,6 +216,24 @@ def _values_from_record(record: CaseRecord) -> dict[str, Any]:
     return {item.name: getattr(record, item.name) for item in dataclasses.fields(record) if item.name != "id"}
 
 
+def text_problem(record: CaseRecord) -> Optional[tuple[str, str]]:
+    """Return (field, reason) for the first text of ``record`` that is too long or holds NUL, else None.
+
+    The limits are TEXT_LIMITS, counted in characters. NUL (U+0000) is refused in every text field, because
+    many tools cut text at it.
+    """
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(record, name)
+        if value is not None and len(value) > limit:
+            return name, f"{name} has {len(value)} characters; at most {limit} are allowed."
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            return item.name, f"{item.name} contains a NUL character (U+0000), which is not allowed."
+    return None
+
+
 def _canonical_sha256(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -234,7 +271,7 @@ class CaseService:
             if not name or len(name) > MAX_TOKEN_NAME_LENGTH:
                 raise ValueError(f"token name must have 1 to {MAX_TOKEN_NAME_LENGTH} characters")
             tx.add_token(hash_token(token), role, name, self.clock())
-        logger.info("created a %s token named %r", role, name)
+        logger.info("created a token for the %s role, named %r", role, name)
         return token
 
     def authenticate(self, token: Optional[str]) -> Principal:
@@ -341,40 +378,11 @@ class CaseService:
         Raises CaseNotFoundError, VersionConflictError when ``if_version`` is not the current version, and
         InvalidRequestError for an unknown status, an overlong note or a bad ``duplicate_of``.
         """
-        status, note, duplicate_of = _validate_change(case_id, change)
         now = self.clock()
         with self.store.write() as tx:
-            row = tx.get_case(case_id)
-            if row is None:
-                raise CaseNotFoundError(f"No case has the id '{case_id}'.")
-            if change.if_version is not None and change.if_version != row["version"]:
-                raise _conflict(row, change.if_version)
-            if duplicate_of is not None and tx.get_case(duplicate_of) is None:
-                raise InvalidRequestError(f"duplicate_of names no case: '{duplicate_of}'.")
-            if status == row["status"] and duplicate_of == row["duplicate_of"] and note is None:
-                return row
-
-            values = {
-                "status": status,
-                "duplicate_of": duplicate_of,
-                "updated_at": now,
-                "version": row["version"] + 1,
-            }
-            if not tx.update_case(case_id, row["version"], values):
-                # Only reachable on databases whose writers interleave (not SQLite's BEGIN IMMEDIATE).
-                current = tx.get_case(case_id)
-                raise _conflict(current or row, row["version"])
-            tx.add_history(case_id, now, principal.name, row["status"], status, note)
-            changed = {**row, **values}
-        logger.info(
-            "case %s: %s -> %s by %s (version %d)",
-            case_id,
-            row["status"],
-            status,
-            principal.name,
-            values["version"],
-        )
-        return changed
+            before, after = _change_in(tx, case_id, change, principal, now)
+        _log_change(before, after, principal)
+        return after
 
     def apply_batch(
         self, body: Any, principal: Principal, idempotency_key: Optional[str]
@@ -402,17 +410,21 @@ class CaseService:
             if (
                 stored is not None
                 and stored.response_json is None
+                and stored.request_sha256 == request_sha256
                 and now - stored.created_at > IDEMPOTENCY_PENDING_TIMEOUT
             ):
-                # The request that reserved the key died without a response (the server was killed, say), so
-                # this retry runs the batch again. An item applied before then reports a conflict when it
-                # carries if_version, or ok without a new version when it does not.
+                # The request that reserved the key died without a response (the server was killed, say).
+                # This retry runs the batch again: items whose change committed return their stored result,
+                # and only the others are applied.
                 logger.warning(
-                    "idempotency key of %s abandoned while pending; running the batch again", principal.name
+                    "idempotency key of %s abandoned while pending; running the rest of the batch",
+                    principal.name,
                 )
                 tx.delete_idempotency(principal.token_sha256, idempotency_key)
                 stored = None
             if stored is None:
+                # Item results kept for this key are reused only for the same body, so others are dropped.
+                tx.discard_idempotency_items(principal.token_sha256, idempotency_key, request_sha256)
                 tx.reserve_idempotency(principal.token_sha256, idempotency_key, request_sha256, now)
         if stored is not None:
             if stored.request_sha256 != request_sha256:
@@ -428,7 +440,9 @@ class CaseService:
             return json.loads(stored.response_json), True
 
         try:
-            response = self._run_batch(changes, principal)
+            response = self._run_batch(
+                changes, principal, _BatchKey(principal.token_sha256, idempotency_key, request_sha256)
+            )
         except Exception:
             with self.store.write() as tx:
                 tx.delete_idempotency(principal.token_sha256, idempotency_key)
@@ -437,36 +451,72 @@ class CaseService:
             tx.complete_idempotency(principal.token_sha256, idempotency_key, json.dumps(response))
         return response, False
 
-    def _run_batch(self, changes: list[Any], principal: Principal) -> dict[str, Any]:
+    def _run_batch(
+        self, changes: list[Any], principal: Principal, batch_key: Optional[_BatchKey] = None
+    ) -> dict[str, Any]:
+        done: dict[int, str] = {}
+        if batch_key is not None:
+            with self.store.read() as tx:
+                done = tx.get_idempotency_items(
+                    batch_key.token_sha256, batch_key.key, batch_key.request_sha256
+                )
         results = []
-        for item in changes:
-            item_id = item.get("id") if isinstance(item, dict) else None
-            # A result echoes the item's id only when it is a string, as the response schema says.
-            case_id = item_id if isinstance(item_id, str) else None
-            try:
-                change = _parse_batch_item(item)
-                row = self.change_status(case_id, change, principal)
-                results.append(
-                    {"id": case_id, "outcome": "ok", "detail": None, "case": feature_from_row(row)}
-                )
-            except VersionConflictError as exc:
-                results.append(
-                    {"id": case_id, "outcome": exc.outcome, "detail": exc.detail, "case": exc.current}
-                )
-            except (CaseNotFoundError, InvalidRequestError) as exc:
-                results.append({"id": case_id, "outcome": exc.outcome, "detail": exc.detail, "case": None})
+        for index, item in enumerate(changes):
+            if index in done:
+                results.append(json.loads(done[index]))
+            else:
+                results.append(self._apply_batch_item(index, item, principal, batch_key))
+        if done:
+            logger.info("batch rerun for %s: %d items had been applied before", principal.name, len(done))
         ok_count = sum(result["outcome"] == "ok" for result in results)
         logger.info("batch of %d changes by %s: %d ok", len(results), principal.name, ok_count)
         return {"results": results}
 
+    def _apply_batch_item(
+        self, index: int, item: Any, principal: Principal, batch_key: Optional[_BatchKey]
+    ) -> dict[str, Any]:
+        """Apply one batch item in its own transaction and return its result.
+
+        With a batch key, the result is stored in the same transaction as the change, so a rerun of the batch
+        after a crash finds it and does not apply the item twice.
+        """
+        item_id = item.get("id") if isinstance(item, dict) else None
+        # A result echoes the item's id only when it is a string, as the response schema says.
+        case_id = item_id if isinstance(item_id, str) else None
+        now = self.clock()
+        changed = None
+        with self.store.write() as tx:
+            try:
+                change = _parse_batch_item(item)
+                changed = _change_in(tx, case_id, change, principal, now)
+                case = feature_from_row(changed[1])
+                result = {"id": case_id, "outcome": "ok", "detail": None, "case": case}
+            except VersionConflictError as exc:
+                result = {"id": case_id, "outcome": exc.outcome, "detail": exc.detail, "case": exc.current}
+            except (CaseNotFoundError, InvalidRequestError) as exc:
+                result = {"id": case_id, "outcome": exc.outcome, "detail": exc.detail, "case": None}
+            if batch_key is not None:
+                tx.add_idempotency_item(
+                    batch_key.token_sha256,
+                    batch_key.key,
+                    index,
+                    batch_key.request_sha256,
+                    json.dumps(result),
+                    now,
+                )
+        if changed is not None:
+            _log_change(changed[0], changed[1], principal)
+        return result
+
     # Creating and importing cases
 
-    def create_case(self, feature: Any, principal: Principal) -> tuple[dict[str, Any], bool]:
-        """Validate a GeoJSON Feature and store it as a case; return (row, created).
+    def create_case(self, feature: Any, principal: Principal) -> dict[str, Any]:
+        """Validate a GeoJSON Feature from intake, store it as a new case and return its row.
 
-        A feature whose non-empty external_id already exists for the same source updates that case instead
-        (the later record wins, the case keeps its id, status and history) and ``created`` is False.
-        Raises InvalidRequestError with the validation reason.
+        The case starts as needs_help. Raises InvalidRequestError with the validation reason (its ``field``
+        member names the field), also for a status other than needs_help, a duplicate_of, text over
+        TEXT_LIMITS or a NUL character. Raises CaseExistsError, changing nothing, when the non-empty
+        external_id and the source name a stored case: intake never changes an existing case.
         """
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise InvalidRequestError("The request body must be a GeoJSON Feature.")
@@ -482,12 +532,34 @@ class CaseService:
                 "The case is invalid: created_at is outside the years 1 to 9999 once converted to UTC.",
                 extra={"field": "created_at"},
             )
+        if record.status != "needs_help":
+            raise InvalidRequestError(
+                f"The case is invalid: intake may only create cases with the status 'needs_help', not "
+                f"'{record.status}'. Leave status out; officers change it later.",
+                extra={"field": "status"},
+            )
+        if record.duplicate_of is not None:
+            raise InvalidRequestError(
+                "The case is invalid: intake may not set duplicate_of. Leave it out; officers mark "
+                "duplicates.",
+                extra={"field": "duplicate_of"},
+            )
+        problem = text_problem(record)
+        if problem is not None:
+            raise InvalidRequestError(f"The case is invalid: {problem[1]}", extra={"field": problem[0]})
         with self.store.write() as tx:
-            row, created = _store_record(tx, record, principal.name, now, note=None)
-        logger.info(
-            "case %s %s by %s", row["id"], "created" if created else "updated by intake", principal.name
-        )
-        return row, created
+            if record.external_id:
+                existing = tx.find_case_by_external_id(record.source, record.external_id)
+                if existing is not None:
+                    raise CaseExistsError(
+                        f"Case {existing['id']} already has this external_id and source, and intake does not "
+                        "change existing cases. Send new information as a new case without this "
+                        "external_id, or ask an officer to update the case.",
+                        existing["id"],
+                    )
+            row, _ = _store_record(tx, record, principal.name, now, note=None)
+        logger.info("case %s created by %s", row["id"], principal.name)
+        return row
 
     def import_features(self, features: list[Any], *, source_name: str) -> ImportReport:
         """Validate and store features in one transaction; return counts and the rejected features.
@@ -498,10 +570,21 @@ class CaseService:
         now = self.clock()
         parsed = parse_features(features, service_area=self.service_area, now=now, dedupe_external_ids=False)
         report = ImportReport(read=len(features), rejected=list(parsed.rejected))
+        # parse_features keeps the valid records in list order, so their indexes are the ones not rejected.
+        rejected_indexes = {rejection.index for rejection in parsed.rejected}
+        valid_indexes = [index for index in range(len(features)) if index not in rejected_indexes]
+        records: list[CaseRecord] = []
+        for index, record in zip(valid_indexes, parsed.records):
+            problem = text_problem(record)
+            if problem is None:
+                records.append(record)
+            else:
+                report.rejected.append(Rejection(index, _short_external_id(record.external_id), problem[1]))
+        report.rejected.sort(key=lambda rejection: rejection.index)
 
         winners: dict[tuple[Optional[str], str], CaseRecord] = {}
         ordered: list[CaseRecord] = []
-        for record in parsed.records:
+        for record in records:
             if record.external_id:
                 key = (record.source, record.external_id)
                 if key in winners:
@@ -511,7 +594,7 @@ class CaseService:
             else:
                 ordered.append(record)
         # A merged record takes the place of its last occurrence, as parse_features does.
-        last_index = {id(record): index for index, record in enumerate(parsed.records)}
+        last_index = {id(record): index for index, record in enumerate(records)}
         ordered.extend(winners.values())
         ordered.sort(key=lambda record: last_index[id(record)])
 
@@ -556,8 +639,85 @@ def _store_record(
     values["version"] = existing["version"] + 1
     tx.update_case(existing["id"], existing["version"], values)
     merge_note = "replaced by a later record with the same external id"
+    old_location = (existing["lon"], existing["lat"])
+    new_location = (record.lon, record.lat)
+    if old_location != new_location:
+        # Teams may already be on their way to the old place, so the history keeps it.
+        merge_note += (
+            f"; location changed from {_show_location(*old_location)} to {_show_location(*new_location)}"
+        )
     tx.add_history(existing["id"], now, changed_by, existing["status"], existing["status"], merge_note)
     return {**existing, **values}, False
+
+
+def _show_location(lon: Optional[float], lat: Optional[float]) -> str:
+    if lon is None or lat is None:
+        return "no location"
+    return f"{lon},{lat}"
+
+
+def _short_external_id(external_id: Optional[str]) -> Optional[str]:
+    """Return an external id fit for a one-line report: control characters escaped, at most 80 characters."""
+    if external_id is None:
+        return None
+    text = "".join(
+        f"\\u{ord(char):04x}" if ord(char) < 32 or ord(char) == 127 else char for char in external_id
+    )
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class _BatchKey:
+    """Where the item results of a batch with an idempotency key are stored."""
+
+    token_sha256: str
+    key: str
+    request_sha256: str
+
+
+def _change_in(
+    tx: CaseTransaction, case_id: str, change: StatusChange, principal: Principal, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply one status change inside ``tx``; return the case row before and after (the same row for a no-op).
+
+    Raises what CaseService.change_status documents, before writing anything.
+    """
+    status, note, duplicate_of = _validate_change(case_id, change)
+    row = tx.get_case(case_id)
+    if row is None:
+        raise CaseNotFoundError(f"No case has the id '{case_id}'.")
+    if change.if_version is not None and change.if_version != row["version"]:
+        raise _conflict(row, change.if_version)
+    if duplicate_of is not None and tx.get_case(duplicate_of) is None:
+        raise InvalidRequestError(f"duplicate_of names no case: '{duplicate_of}'.")
+    if status == row["status"] and duplicate_of == row["duplicate_of"] and note is None:
+        return row, row
+
+    values = {
+        "status": status,
+        "duplicate_of": duplicate_of,
+        "updated_at": now,
+        "version": row["version"] + 1,
+    }
+    if not tx.update_case(case_id, row["version"], values):
+        # Only reachable on databases whose writers interleave (not SQLite's BEGIN IMMEDIATE).
+        current = tx.get_case(case_id)
+        raise _conflict(current or row, row["version"])
+    tx.add_history(case_id, now, principal.name, row["status"], status, note)
+    return row, {**row, **values}
+
+
+def _log_change(before: dict[str, Any], after: dict[str, Any], principal: Principal) -> None:
+    if after is before:
+        return
+    logger.info(
+        "case %s: %s -> %s by %s (version %d)",
+        after["id"],
+        before["status"],
+        after["status"],
+        principal.name,
+        after["version"],
+    )
 
 
 def _conflict(row: dict[str, Any], expected_version: int) -> VersionConflictError:
@@ -573,6 +733,10 @@ def _validate_change(case_id: str, change: StatusChange) -> tuple[str, Optional[
     if change.status not in STATUSES:
         raise InvalidRequestError(f"Unknown status '{change.status}': expected one of {', '.join(STATUSES)}.")
     note = normalize_text(change.note) if change.note else None
+    if note is not None and "\x00" in note:
+        raise InvalidRequestError(
+            "The note contains a NUL character (U+0000), which is not allowed.", extra={"field": "note"}
+        )
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise InvalidRequestError(
             f"The note has {len(note)} characters; at most {MAX_NOTE_LENGTH} are allowed."

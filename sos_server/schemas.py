@@ -100,7 +100,10 @@ class NewCase(BaseModel):
     properties: Optional[dict] = Field(
         default=None,
         description="Record fields as in CaseProperties, without id, version and updated_at, which are "
-        "ignored. Null or absent reads as no fields",
+        "ignored. Null or absent reads as no fields. status may only be needs_help and duplicate_of must be "
+        "absent, because officers set those. external_id, source, reporter_name and address have at most "
+        "255 characters, description at most 10000, and no text may contain NUL (U+0000). An external_id "
+        "that is already known for the same source gets 409 with the existing case id",
     )
 
 
@@ -157,6 +160,11 @@ class Problem(BaseModel):
     detail: str
     current: Optional[CaseFeature] = Field(default=None, description="On 412: the case as it is now")
     errors: Optional[list[dict]] = Field(default=None, description="On 400/422 from request validation")
+    field: Optional[str] = Field(default=None, description="On 422: the field that is invalid, when known")
+    existing_id: Optional[str] = Field(
+        default=None, description="On 409 from intake: the case that has this external_id and source"
+    )
+    links: Optional[list[Link]] = Field(default=None, description="On 409 from intake: the existing case")
 
 
 class LandingPage(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -48,6 +49,8 @@ CASE_ID_PREFIX = "c"
 CASE_ID_DIGITS = 7
 
 BUSY_TIMEOUT_MS = 10_000
+
+logger = logging.getLogger("sos_server")
 
 
 class UtcDateTime(TypeDecorator):
@@ -148,6 +151,19 @@ idempotency = Table(
     Column("key", String(255), primary_key=True),
     Column("request_sha256", String(64), nullable=False),
     Column("response_json", Text),  # NULL while the first request with this key is still being processed
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The result of each applied batch item, committed in the same transaction as the item's change. A batch
+# rerun after its server died returns these results instead of applying the same items a second time.
+idempotency_items = Table(
+    "idempotency_items",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("item_index", Integer, primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("result_json", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -300,6 +316,20 @@ class CaseTransaction(Protocol):
     def delete_idempotency(self, token_sha256: str, key: str) -> None: ...
 
     def purge_idempotency(self, older_than: datetime) -> int: ...
+
+    def get_idempotency_items(self, token_sha256: str, key: str, request_sha256: str) -> dict[int, str]: ...
+
+    def add_idempotency_item(
+        self,
+        token_sha256: str,
+        key: str,
+        item_index: int,
+        request_sha256: str,
+        result_json: str,
+        created_at: datetime,
+    ) -> None: ...
+
+    def discard_idempotency_items(self, token_sha256: str, key: str, keep_request_sha256: str) -> None: ...
 
 
 class CaseStore(Protocol):
@@ -467,7 +497,45 @@ class _SqlTransaction:
 
     def purge_idempotency(self, older_than: datetime) -> int:
         result = self._conn.execute(idempotency.delete().where(idempotency.c.created_at < older_than))
+        self._conn.execute(idempotency_items.delete().where(idempotency_items.c.created_at < older_than))
         return result.rowcount
+
+    def get_idempotency_items(self, token_sha256: str, key: str, request_sha256: str) -> dict[int, str]:
+        statement = select(idempotency_items.c.item_index, idempotency_items.c.result_json).where(
+            idempotency_items.c.token_sha256 == token_sha256,
+            idempotency_items.c.key == key,
+            idempotency_items.c.request_sha256 == request_sha256,
+        )
+        return {row.item_index: row.result_json for row in self._conn.execute(statement)}
+
+    def add_idempotency_item(
+        self,
+        token_sha256: str,
+        key: str,
+        item_index: int,
+        request_sha256: str,
+        result_json: str,
+        created_at: datetime,
+    ) -> None:
+        self._conn.execute(
+            insert(idempotency_items).values(
+                token_sha256=token_sha256,
+                key=key,
+                item_index=item_index,
+                request_sha256=request_sha256,
+                result_json=result_json,
+                created_at=created_at,
+            )
+        )
+
+    def discard_idempotency_items(self, token_sha256: str, key: str, keep_request_sha256: str) -> None:
+        self._conn.execute(
+            idempotency_items.delete().where(
+                idempotency_items.c.token_sha256 == token_sha256,
+                idempotency_items.c.key == key,
+                idempotency_items.c.request_sha256 != keep_request_sha256,
+            )
+        )
 
 
 @functools.lru_cache(maxsize=32)
@@ -510,6 +578,7 @@ class SqlCaseStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = _create_engine(url)
+        self._closed = False
         self._create_schema()
 
     @classmethod
@@ -534,7 +603,25 @@ class SqlCaseStore:
             yield _SqlTransaction(connection)
 
     def close(self) -> None:
-        self._engine.dispose()
+        """Copy the write-ahead log into the database file and close every connection. Safe to call twice.
+
+        Afterwards the database file alone contains every committed change, so it can be copied without its
+        -wal file.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            connection = self._engine.raw_connection()
+            try:
+                # The raw connection runs in autocommit mode, so no open transaction blocks the checkpoint.
+                connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            logger.warning("could not checkpoint the write-ahead log of %s: %s", self.url, exc)
+        finally:
+            self._engine.dispose()
 
 
 def _create_engine(url: str) -> Engine:

@@ -23,6 +23,7 @@ _TIME_PATTERN = re.compile(
 )
 
 _INVALID_TIME = QT_TRANSLATE_NOOP("SosErrors", "invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
+_TIME_OUT_OF_RANGE = QT_TRANSLATE_NOOP("SosErrors", "invalid time '{value}': in UTC it falls outside the years 1 to 9999")  # noqa: E501  # fmt: skip
 #: parse_time's message with the name of the field in front, as in "created_at: invalid time ...".
 INVALID_FIELD_TIME = QT_TRANSLATE_NOOP("SosErrors", "{name}: invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
 
@@ -45,7 +46,8 @@ def parse_time(value: str | datetime) -> datetime:
     naive forms `YYYY-MM-DD hh:mm[:ss]` and `YYYY-MM-DDThh:mm[:ss]`, which are read as Vietnam time (UTC+7)
     whatever the zone of the computer. Fractions of a second beyond microseconds are truncated. An aware
     datetime is returned unchanged, and a naive one is read as Vietnam time.
-    Raises RecordError for anything else, such as `19/11/2025 10:15`, a date alone, or day 31 of November.
+    Raises RecordError for anything else, such as `19/11/2025 10:15`, a date alone, or day 31 of November,
+    and for a time whose UTC form falls outside the years 1 to 9999 (`0001-01-01T00:00:00+01:00`).
     """
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=VIETNAM_TZ)
@@ -61,7 +63,7 @@ def parse_time(value: str | datetime) -> datetime:
     zone = match["zone"]
     try:
         tzinfo = _parse_zone(zone) if zone else VIETNAM_TZ
-        return datetime(
+        parsed = datetime(
             int(match["year"]),
             int(match["month"]),
             int(match["day"]),
@@ -75,6 +77,17 @@ def parse_time(value: str | datetime) -> datetime:
         raise RecordError(
             _INVALID_TIME.format(value=text), details=str(exc), template=_INVALID_TIME, values={"value": text}
         ) from exc
+    try:
+        # Storing and formatting convert to UTC, which fails for 0001-01-01T00:00+01:00 and the like.
+        parsed.astimezone(timezone.utc)
+    except OverflowError as exc:
+        raise RecordError(
+            _TIME_OUT_OF_RANGE.format(value=text),
+            details=str(exc),
+            template=_TIME_OUT_OF_RANGE,
+            values={"value": text},
+        ) from exc
+    return parsed
 
 
 def format_time(dt: datetime) -> str:

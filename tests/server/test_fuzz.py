@@ -67,7 +67,7 @@ def seed_cases(server) -> list[str]:
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [109.3, 13.1]},
-            "properties": {"external_id": "fuzz-1", "source": "fuzz", "status": "in_progress"},
+            "properties": {"external_id": "fuzz-1", "source": "fuzz", "status": "needs_help"},
         },
     ]
     for feature in features:

@@ -48,7 +48,7 @@ def batch(case_id: str, status: str) -> dict:
 
 def test_pending_key_rejected_409(service, officer):
     intake = service.authenticate(service.create_token("intake"))
-    case, _ = service.create_case(FEATURE, intake)
+    case = service.create_case(FEATURE, intake)
     body = batch(case["id"], "supported")
     with service.store.write() as tx:
         tx.reserve_idempotency(officer.token_sha256, "key-1", _canonical_sha256(body), START)
@@ -58,7 +58,7 @@ def test_pending_key_rejected_409(service, officer):
 
 def test_abandoned_key_runs_again(service, officer, clock):
     intake = service.authenticate(service.create_token("intake"))
-    case, _ = service.create_case(FEATURE, intake)
+    case = service.create_case(FEATURE, intake)
     body = batch(case["id"], "supported")
     with service.store.write() as tx:
         tx.reserve_idempotency(officer.token_sha256, "key-1", _canonical_sha256(body), START)
@@ -70,7 +70,7 @@ def test_abandoned_key_runs_again(service, officer, clock):
 
 def test_key_expires_after_24_hours(service, officer, clock):
     intake = service.authenticate(service.create_token("intake"))
-    case, _ = service.create_case(FEATURE, intake)
+    case = service.create_case(FEATURE, intake)
     service.apply_batch(batch(case["id"], "supported"), officer, "key-1")
     clock.now = START + timedelta(hours=24, seconds=1)
     response, replayed = service.apply_batch(batch(case["id"], "in_progress"), officer, "key-1")
@@ -80,7 +80,7 @@ def test_key_expires_after_24_hours(service, officer, clock):
 
 def test_key_replayed_within_24_hours(service, officer, clock):
     intake = service.authenticate(service.create_token("intake"))
-    case, _ = service.create_case(FEATURE, intake)
+    case = service.create_case(FEATURE, intake)
     first, _ = service.apply_batch(batch(case["id"], "supported"), officer, "key-1")
     clock.now = START + timedelta(hours=23)
     second, replayed = service.apply_batch(batch(case["id"], "supported"), officer, "key-1")

@@ -345,7 +345,7 @@ def test_intake_create_201(sos_server, make_feature):
     assert read_case(sos_server, body["id"])["properties"]["external_id"] == "zalo-1"
 
 
-def test_intake_same_external_id_updates(sos_server, make_feature):
+def test_intake_same_external_id_409(sos_server, make_feature):
     first = requests.post(
         f"{sos_server.url}{ITEMS}",
         json=make_feature(external_id="zalo-7", people_count=2),
@@ -358,10 +358,9 @@ def test_intake_same_external_id_updates(sos_server, make_feature):
         headers=sos_server.headers("intake"),
         timeout=TIMEOUT_S,
     )
-    assert response.status_code == 200
-    assert response.json()["id"] == first["id"]
-    assert response.json()["properties"]["people_count"] == 6
-    assert response.json()["properties"]["version"] == 2
+    assert response.status_code == 409
+    assert response.json()["existing_id"] == first["id"]
+    assert read_case(sos_server, first["id"])["properties"]["people_count"] == 2
 
 
 def test_intake_ignores_client_id_and_version(sos_server, make_feature):
