@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -72,10 +72,13 @@ _FIELD_SPECS = (
     ("priority", QVariant.Type.Double, 0),
     ("hazard_note", QVariant.Type.String, 255),
     ("analysed_at", QVariant.Type.DateTime, 0),
+    # pending, sent, conflict or failed while the outbox has an open change of the case, else NULL.
+    ("sync_state", QVariant.Type.String, 16),
 )
 
 RECORD_FIELD_NAMES = tuple(name for name, _, _ in _FIELD_SPECS[:22])
-HAZARD_FIELD_NAMES = tuple(name for name, _, _ in _FIELD_SPECS[22:])
+HAZARD_FIELD_NAMES = tuple(name for name, _, _ in _FIELD_SPECS[22:30])
+SYNC_STATE_FIELD = "sync_state"
 
 # Record attributes joined into one comma-separated text field.
 _LIST_FIELDS = ("needs", "quality_flags")
@@ -100,6 +103,7 @@ class ApplyStats:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    kept_pending: int = 0
 
 
 def to_qdatetime(value: Optional[datetime]) -> Any:
@@ -297,8 +301,13 @@ class CaseLayerStore:
             )
         return existing
 
-    def apply_records(self, records: Iterable[Any]) -> ApplyStats:
+    def apply_records(
+        self, records: Iterable[Any], protected_ids: Optional[Collection[str]] = None
+    ) -> ApplyStats:
         """Add new cases and update changed ones in place, keeping feature ids.
+
+        Cases in `protected_ids` (those with a status change still waiting in the outbox) are left as they
+        are and counted in `kept_pending`, so a refresh never overwrites the officer's unconfirmed status.
 
         A case counts as changed when its version or its location differs from the layer's. A case that moved
         gets its hazard fields set to NULL (unknown) until the next analysis, because they depend on its
@@ -319,11 +328,15 @@ class CaseLayerStore:
         new_index: dict[str, int] = {}
         attribute_changes: dict[int, dict[int, Any]] = {}
         geometry_changes: dict[int, QgsGeometry] = {}
+        protected = set(protected_ids or ())
         for record in records:
             if not record.id:
                 # Without a server id the record cannot be matched on the next refresh.
                 stats.failed += 1
                 LOGGER.warning("Case record without id skipped (external id %s)", record.external_id)
+                continue
+            if record.id in protected and record.id in existing:
+                stats.kept_pending += 1
                 continue
             geometry = record_geometry(record)
             values = record_attributes(record)
@@ -364,13 +377,44 @@ class CaseLayerStore:
             raise self._write_error("changeGeometryValues", provider)
         self._refresh()
         LOGGER.info(
-            "Case layer %s: %d added, %d updated, %d unchanged",
+            "Case layer %s: %d added, %d updated, %d unchanged, %d kept for pending changes",
             self.layer.name(),
             stats.added,
             stats.updated,
             stats.unchanged,
+            stats.kept_pending,
         )
         return stats
+
+    def set_sync_states(self, states: dict[str, str]) -> int:
+        """Write each case's sync state (pending, sent, conflict, failed); cases not in `states` get NULL.
+
+        Only features whose value changes are written. Returns the number of features written and raises
+        SosError when the provider rejects the change.
+        """
+        fields = self.layer.fields()
+        index = fields.indexFromName(SYNC_STATE_FIELD)
+        if index < 0:
+            return 0
+        request = QgsFeatureRequest()
+        request.setSubsetOfAttributes(["id", SYNC_STATE_FIELD], fields)
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        changes: dict[int, dict[int, Any]] = {}
+        for feature in self.layer.dataProvider().getFeatures(request):
+            case_id = feature["id"]
+            if case_id is None or case_id == NULL:
+                continue
+            wanted = states.get(str(case_id))
+            current = feature[SYNC_STATE_FIELD]
+            current = None if current is None or current == NULL else str(current)
+            if current != wanted:
+                changes[feature.id()] = {index: _or_null(wanted)}
+        provider = self.layer.dataProvider()
+        if changes and not provider.changeAttributeValues(changes):
+            raise self._write_error("changeAttributeValues", provider)
+        if changes:
+            self.layer.triggerRepaint()
+        return len(changes)
 
     def apply_hazard_results(
         self,
@@ -454,6 +498,37 @@ class CaseLayerStore:
             ),
             f"{operation} failed on {self.layer.source()}: {errors}",
         )
+
+
+def outbox_path_of(layer: QgsVectorLayer) -> str:
+    """Return the path of the outbox file beside the layer's GeoPackage (it may not exist yet)."""
+    from .core.outbox import outbox_path_for
+
+    return outbox_path_for(gpkg_path_of(layer))
+
+
+def update_sync_states(layer: QgsVectorLayer) -> int:
+    """Set the `sync_state` field of every case from the outbox beside the layer's GeoPackage.
+
+    A layer without an outbox file gets NULL everywhere. Returns the number of features written. Raises
+    SosError when the layer cannot be written or the outbox cannot be read.
+    """
+    import sqlite3
+
+    from .core.outbox import Outbox
+
+    path = outbox_path_of(layer)
+    states: dict[str, str] = {}
+    if os.path.isfile(path):
+        try:
+            with Outbox(path) as outbox:
+                states = outbox.states_by_case()
+        except sqlite3.Error as error:
+            raise SosError(
+                QCoreApplication.translate("SosCaseLayer", "Could not read the outbox {}.").format(path),
+                f"sqlite3: {error}",
+            ) from error
+    return CaseLayerStore(layer).set_sync_states(states)
 
 
 def _bool_or_none(value: Any) -> Optional[bool]:

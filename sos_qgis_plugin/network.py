@@ -91,7 +91,8 @@ def client_config(base_url: str, token: str, settings: Optional[Settings] = None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SosError(
             QCoreApplication.translate(
-                "Network", "The service URL {url} is not valid. Enter a URL that starts with https:// or http://."
+                "Network",
+                "The service URL {url} is not valid. Enter a URL that starts with https:// or http://.",
             ).format(url=base_url),
             f"invalid service URL {base_url!r}",
         )

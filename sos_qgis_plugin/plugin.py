@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import os
-import uuid
+import sqlite3
 from typing import Any, Callable, Optional
 
 from qgis.core import (
@@ -90,7 +90,10 @@ class SosPlugin:
         self.add_landslide_action: Optional[QAction] = None
         self.analyse_action: Optional[QAction] = None
         self.set_status_action: Optional[QAction] = None
+        self.resolve_conflicts_action: Optional[QAction] = None
 
+        self._send_task: Optional[QgsTask] = None
+        self._send_again = False
         self._fetch_task: Optional[QgsTask] = None
         self._auth_paused = False
         self._last_auto_error = ""
@@ -145,6 +148,10 @@ class SosPlugin:
         self.set_status_action = self._add_action(
             "status.svg", self.tr("Set status of selected cases…"), self.set_status_of_selection
         )
+        self.resolve_conflicts_action = self._add_action(
+            "status.svg", self.tr("Resolve conflicts…"), self.resolve_conflicts
+        )
+        self._update_conflict_action()
 
         self.initProcessing()
 
@@ -179,6 +186,8 @@ class SosPlugin:
             task.cancel()
         self.tasks.clear()
         self._fetch_task = None
+        self._send_task = None
+        self._send_again = False
 
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
@@ -194,6 +203,7 @@ class SosPlugin:
         self.actions.clear()
         self.connect_action = self.fetch_action = self.analyse_action = None
         self.add_flood_action = self.add_landslide_action = self.set_status_action = None
+        self.resolve_conflicts_action = None
 
         if self.menu is not None:
             self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
@@ -251,7 +261,12 @@ class SosPlugin:
             self.analyse_action.setEnabled(False)
         if any(item.name == "requests" for item in self.missing):
             # Without requests no call to the service can work.
-            for action in (self.connect_action, self.fetch_action, self.set_status_action):
+            for action in (
+                self.connect_action,
+                self.fetch_action,
+                self.set_status_action,
+                self.resolve_conflicts_action,
+            ):
                 action.setEnabled(False)
         LOGGER.warning("Missing Python packages: %s", describe_missing(self.missing))
         self._push(
@@ -440,6 +455,8 @@ class SosPlugin:
         self._push(result.message, Qgis.MessageLevel.Success, MESSAGE_SECONDS if automatic else 0)
         if not automatic:
             self.start_auto_refresh()
+        # Changes left in the outbox by a network drop or a closed QGIS are sent once a fetch succeeds.
+        self.send_outbox(automatic=True)
 
     def choose_hazard_file(self, kind: str) -> None:
         """Ask for a vector or raster file, add it to the project and tag it as a flood or landslide layer."""
@@ -527,9 +544,10 @@ class SosPlugin:
         self._push(result.message, level)
 
     def set_status_of_selection(self) -> None:
-        """Ask for a status and note for the selected cases and send them in one batch."""
+        """Ask for a status and note for the selected cases, queue the changes in the outbox and send them."""
+        from .case_layer import outbox_path_of, update_sync_states
+        from .core.outbox import Outbox
         from .gui.status_dialog import StatusDialog
-        from .tasks import SetStatusTask
 
         layer = self.case_layer()
         features = layer.selectedFeatures() if layer is not None else []
@@ -551,16 +569,175 @@ class SosPlugin:
                 if_version=None if feature["version"] in (None, NULL) else int(feature["version"]),
             )
             for feature in features
+            if feature["id"] not in (None, NULL)
         ]
+        # The change is on disk before anything is sent, so a crash or a network drop cannot lose it.
+        try:
+            with Outbox(outbox_path_of(layer)) as outbox:
+                queued = outbox.queue(changes)
+            update_sync_states(layer)
+        except (sqlite3.Error, OSError) as error:
+            LOGGER.error("Status changes not stored in the outbox: %s", error)
+            self._push(
+                self.tr("The status changes could not be stored in the outbox {path}: {error}").format(
+                    path=outbox_path_of(layer), error=str(error)
+                ),
+                Qgis.MessageLevel.Critical,
+            )
+            return
+        except SosError as error:
+            LOGGER.warning("Sync states not shown: %s (%s)", error.message, error.details)
+        keys = sorted({change.batch_key for change in queued})
+        LOGGER.info("Status change of %d cases to %s queued (keys %s)", len(queued), status, ", ".join(keys))
+        self.send_outbox()
+
+    def send_outbox(self, automatic: bool = False) -> None:
+        """Send the waiting changes of the case layer's outbox; at most one send runs at a time.
+
+        A request made while a send runs is remembered, and the outbox is sent again when that send ends.
+        With `automatic`, no message is shown when there is nothing to send.
+        """
+        from .case_layer import outbox_path_of
+        from .core.outbox import Outbox
+        from .tasks import SendOutboxTask
+
+        layer = self.case_layer()
+        if layer is None:
+            return
+        if self._send_task is not None:
+            self._send_again = True
+            return
+        path = outbox_path_of(layer)
+        if not os.path.isfile(path):
+            return
+        try:
+            with Outbox(path) as outbox:
+                waiting = bool(outbox.sendable_batches())
+        except sqlite3.Error as error:
+            LOGGER.error("Outbox %s could not be read: %s", path, error)
+            return
+        if not waiting:
+            self._update_conflict_action()
+            return
         try:
             client = self._make_client()
         except SosError as error:
-            self._push_error(error)
+            LOGGER.warning("Outbox not sent: %s (%s)", error.message, error.details)
+            if not automatic:
+                self._push_error(error)
             return
-        idempotency_key = str(uuid.uuid4())
 
         def make_task(done: Callable[[Any], None]) -> QgsTask:
-            return SetStatusTask(client, layer, changes, idempotency_key, done)
+            return SendOutboxTask(client, path, layer, done)
 
-        LOGGER.info("Status change of %d cases to %s started (key %s)", len(changes), status, idempotency_key)
-        self._start_task(make_task, self._on_task_done)
+        LOGGER.info("Sending the outbox %s (%s)", path, "auto" if automatic else "manual")
+        self._send_task = self._start_task(make_task, self._on_send_done)
+
+    def _on_send_done(self, result: Any) -> None:
+        self._send_task = None
+        self._update_conflict_action()
+        error = getattr(result, "error", None)
+        if isinstance(error, AuthenticationError):
+            self._pause_for_sign_in()
+        elif result.sent or error is not None:
+            if error is not None or result.conflicts or result.failed:
+                level = Qgis.MessageLevel.Warning
+            else:
+                level = Qgis.MessageLevel.Success
+            self._push(result.message, level)
+        if self._send_again and error is None:
+            self._send_again = False
+            self.send_outbox(automatic=True)
+
+    def _conflicts(self) -> list:
+        from .case_layer import outbox_path_of
+        from .core.outbox import Outbox
+
+        layer = self.case_layer()
+        if layer is None or not os.path.isfile(outbox_path_of(layer)):
+            return []
+        try:
+            with Outbox(outbox_path_of(layer)) as outbox:
+                return outbox.conflicts()
+        except sqlite3.Error as error:
+            LOGGER.error("Outbox of %s could not be read: %s", layer.name(), error)
+            return []
+
+    def _update_conflict_action(self) -> None:
+        if self.resolve_conflicts_action is not None:
+            self.resolve_conflicts_action.setEnabled(bool(self._conflicts()))
+
+    def resolve_conflicts(self) -> None:
+        """Read who last changed each case in conflict, then show the conflict dialog."""
+        from .tasks import LatestHistoryTask
+
+        conflicts = self._conflicts()
+        if not conflicts:
+            self._update_conflict_action()
+            self._push(self.tr("There are no status conflicts to resolve."))
+            return
+        try:
+            client = self._make_client()
+        except SosError as error:
+            LOGGER.warning("History not read: %s (%s)", error.message, error.details)
+            self.show_conflict_dialog(conflicts, {})
+            return
+        case_ids = sorted({change.case_id for change in conflicts})
+
+        def make_task(done: Callable[[Any], None]) -> QgsTask:
+            return LatestHistoryTask(client, case_ids, done)
+
+        self._start_task(
+            make_task, lambda result: self.show_conflict_dialog(conflicts, result.latest_entries)
+        )
+
+    def show_conflict_dialog(self, conflicts: list, latest_entries: dict) -> None:
+        """Show the conflicts and apply the officer's choices: keep theirs, or queue mine and send it."""
+        from .case_layer import outbox_path_of, update_sync_states
+        from .core.outbox import Outbox
+        from .gui.conflict_dialog import KEEP_THEIRS, ConflictDialog
+
+        layer = self.case_layer()
+        if layer is None:
+            return
+        dialog = ConflictDialog(conflicts, latest_entries, self.iface.mainWindow())
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        choices = dialog.choices()
+        if not choices:
+            return
+        kept_theirs = applied_mine = 0
+        try:
+            with Outbox(outbox_path_of(layer)) as outbox:
+                for change_id, choice in choices.items():
+                    try:
+                        if choice == KEEP_THEIRS:
+                            outbox.keep_theirs(change_id)
+                            kept_theirs += 1
+                        else:
+                            outbox.apply_mine(change_id)
+                            applied_mine += 1
+                    except ValueError as error:
+                        # Resolved meanwhile, e.g. by a second dialog; the outbox keeps the first choice.
+                        LOGGER.warning("Conflict %s not resolved: %s", change_id, error)
+            update_sync_states(layer)
+        except sqlite3.Error as error:
+            LOGGER.error("Conflict choices not stored: %s", error)
+            self._push(
+                self.tr("The choices could not be stored in the outbox: {}").format(str(error)),
+                Qgis.MessageLevel.Critical,
+            )
+            return
+        except SosError as error:
+            LOGGER.warning("Sync states not shown: %s (%s)", error.message, error.details)
+        LOGGER.info("Conflicts resolved: %d kept theirs, %d applied mine", kept_theirs, applied_mine)
+        self._push(
+            self.tr("{kept} conflicts resolved by keeping theirs, {applied} by applying yours.").format(
+                kept=kept_theirs, applied=applied_mine
+            ),
+            Qgis.MessageLevel.Info,
+            MESSAGE_SECONDS,
+        )
+        self._update_conflict_action()
+        if applied_mine:
+            self.send_outbox()

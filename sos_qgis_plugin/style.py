@@ -12,6 +12,7 @@ from qgis.core import (
     QgsPalLayerSettings,
     QgsProperty,
     QgsRendererCategory,
+    QgsSymbolLayer,
     QgsTextFormat,
     QgsUnitTypes,
     QgsVectorLayer,
@@ -31,6 +32,16 @@ CASE_LAYER_PROPERTY = "sos/case_layer"
 SIZE_EXPRESSION = 'min(8, 1.8 + 0.9 * sqrt(coalesce("people_count", "household_count", 1)))'
 
 LABEL_EXPRESSION = 'coalesce("people_count", "household_count")'
+
+# Outline colour by sync state: blue while a status change waits in the outbox, magenta for a conflict and
+# black when it failed. A case without an open change keeps the thin white outline.
+SYNC_OUTLINE_COLOUR_EXPRESSION = (
+    "CASE WHEN \"sync_state\" = 'conflict' THEN '#e7298a' "
+    "WHEN \"sync_state\" = 'failed' THEN '#000000' "
+    "WHEN \"sync_state\" IN ('pending', 'sent') THEN '#1f78b4' ELSE '#ffffff' END"
+)
+# Outline width in millimetres: 0.3 normally, 0.9 while the case has an open change.
+SYNC_OUTLINE_WIDTH_EXPRESSION = 'CASE WHEN "sync_state" IS NULL THEN 0.3 ELSE 0.9 END'
 
 # Colour for a status code that this plugin version does not know.
 UNKNOWN_STATUS_COLOUR = "#000000"
@@ -82,6 +93,13 @@ def _category_symbol(colour: str) -> QgsMarkerSymbol:
     )
     symbol.setSizeUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
     symbol.setDataDefinedSize(QgsProperty.fromExpression(SIZE_EXPRESSION))
+    marker = symbol.symbolLayer(0)
+    marker.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyStrokeColor, QgsProperty.fromExpression(SYNC_OUTLINE_COLOUR_EXPRESSION)
+    )
+    marker.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(SYNC_OUTLINE_WIDTH_EXPRESSION)
+    )
     return symbol
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -18,8 +18,15 @@ from qgis.core import QgsMapLayer, QgsProject, QgsTask, QgsVectorLayer
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication
 
-from .case_layer import CaseLayerStore, gpkg_path_of, write_sync_state
+from .case_layer import (
+    CaseLayerStore,
+    gpkg_path_of,
+    outbox_path_of,
+    update_sync_states,
+    write_sync_state,
+)
 from .core.errors import SosError
+from .gui import error_message
 from .hazard_layers import (
     HazardAnalysis,
     analyse_snapshots,
@@ -54,6 +61,7 @@ class FetchOutcome(TaskOutcome):
     rejected: int = 0
     duplicates: int = 0
     full: bool = False
+    kept_pending: int = 0
     next_updated_since: Optional[str] = None
     rejected_items: list[Any] = field(default_factory=list)
 
@@ -191,17 +199,22 @@ class FetchCasesTask(_SosTask):
         outcome.next_updated_since = data.next_updated_since
 
         try:
-            stats = CaseLayerStore(self.layer).apply_records(data.records)
-            write_sync_state(
-                gpkg_path_of(self.layer),
-                data.next_updated_since,
-                layer_name=_layer_name_of(self.layer),
-                service_url=self.service_url,
-                service_area=self.service_area,
-            )
+            protected_ids = unconfirmed_case_ids_of(self.layer)
+            stats = CaseLayerStore(self.layer).apply_records(data.records, protected_ids=protected_ids)
+            # A case kept for its pending change skipped this refresh's values. The stored time is not
+            # advanced, so the next refresh reads that case again in case its change ends up not applied.
+            if not stats.kept_pending:
+                write_sync_state(
+                    gpkg_path_of(self.layer),
+                    data.next_updated_since,
+                    layer_name=_layer_name_of(self.layer),
+                    service_url=self.service_url,
+                    service_area=self.service_area,
+                )
+            update_sync_states(self.layer)
         except SosError as error:
             outcome.error = error
-            outcome.message = error.message
+            outcome.message = error_message(error)
             LOGGER.warning("Writing fetched cases failed: %s (%s)", error.message, error.details)
             self._report(outcome)
             return
@@ -210,6 +223,7 @@ class FetchCasesTask(_SosTask):
         outcome.added = stats.added
         outcome.updated = stats.updated
         outcome.unchanged = stats.unchanged
+        outcome.kept_pending = stats.kept_pending
         outcome.message = _fetch_message(outcome)
         self._report(outcome)
 
@@ -221,7 +235,7 @@ class FetchCasesTask(_SosTask):
             )
             return outcome
         outcome.error = self.error
-        detail = self.error.message if self.error is not None else ""
+        detail = error_message(self.error) if self.error is not None else ""
         outcome.message = QCoreApplication.translate(
             "SosTasks", "The refresh failed and the case layer was not changed: {}"
         ).format(detail)
@@ -249,7 +263,38 @@ def _fetch_message(outcome: FetchOutcome) -> str:
         message += " " + QCoreApplication.translate(
             "SosTasks", "{} records were rejected as invalid; the log lists them."
         ).format(outcome.rejected)
+    if outcome.kept_pending:
+        message += " " + QCoreApplication.translate(
+            "SosTasks", "{} cases with a status change waiting to be sent were kept as they are."
+        ).format(outcome.kept_pending)
     return message
+
+
+def unconfirmed_case_ids_of(layer: QgsVectorLayer) -> set[str]:
+    """Return the ids of the layer's cases with a pending or sent change in the outbox beside it.
+
+    Raises SosError when the outbox exists but cannot be read.
+    """
+    import os
+    import sqlite3
+
+    from .core.outbox import Outbox
+
+    path = outbox_path_of(layer)
+    if not os.path.isfile(path):
+        return set()
+    try:
+        with Outbox(path) as outbox:
+            return outbox.unconfirmed_case_ids()
+    except sqlite3.Error as error:
+        raise _outbox_error(path, error) from error
+
+
+def _outbox_error(path: str, error: Exception) -> SosError:
+    return SosError(
+        QCoreApplication.translate("SosTasks", "Could not read or write the outbox {}.").format(path),
+        f"{type(error).__name__}: {error}",
+    )
 
 
 class AnalyseHazardsTask(_SosTask):
@@ -303,7 +348,7 @@ class AnalyseHazardsTask(_SosTask):
                 outcome.error = self.error
                 outcome.message = QCoreApplication.translate(
                     "SosTasks", "The hazard analysis failed and the case layer was not changed: {}"
-                ).format(self.error.message if self.error is not None else "")
+                ).format(error_message(self.error) if self.error is not None else "")
             self._report(outcome)
             return
         if not _layer_alive(self.layer):
@@ -319,7 +364,7 @@ class AnalyseHazardsTask(_SosTask):
             )
         except SosError as error:
             outcome.error = error
-            outcome.message = error.message
+            outcome.message = error_message(error)
             self._report(outcome)
             return
         fill_analyse_outcome(outcome, analysis)
@@ -412,7 +457,7 @@ class SetStatusTask(_SosTask):
             outcome.error = self.error
             outcome.message = QCoreApplication.translate(
                 "SosTasks", "The status changes could not be sent: {}"
-            ).format(self.error.message if self.error is not None else "")
+            ).format(error_message(self.error) if self.error is not None else "")
             self._report(outcome)
             return
         count_change_results(outcome, self.results)
@@ -432,4 +477,288 @@ class SetStatusTask(_SosTask):
         ).format(
             sent=outcome.sent, confirmed=outcome.confirmed, conflicts=outcome.conflicts, failed=outcome.failed
         )
+        self._report(outcome)
+
+
+# --- outbox sending
+
+# HTTP statuses of a rejected batch request that may pass on a later try: sign-in, rate limit, a request with
+# the same key still running. Other 4xx statuses reject the batch itself, so its changes are marked failed.
+_TRANSIENT_HTTP_STATUSES = frozenset({401, 403, 408, 409, 425, 429})
+#: Number of case ids a message lists before it adds "and N more".
+MESSAGE_ID_LIMIT = 10
+
+
+def is_transient_send_error(error: SosError) -> bool:
+    """Tell whether a failed batch request should be sent again later with the same key and body.
+
+    Network errors, 5xx statuses, the transient 4xx statuses and unreadable 2xx responses (a captive portal's
+    login page) are transient. Any other 4xx status means the server rejected the batch as a whole.
+    """
+    status = getattr(error, "status", None)
+    if not isinstance(status, int):
+        return True
+    return not (400 <= status < 500) or status in _TRANSIENT_HTTP_STATUSES
+
+
+@dataclass
+class SendReport:
+    """Result of one pass over the outbox: updated changes, cases to apply, the error that stopped it."""
+
+    changes: list[Any] = field(default_factory=list)
+    confirmed_cases: list[dict] = field(default_factory=list)
+    conflict_cases: list[dict] = field(default_factory=list)
+    error: Optional[SosError] = None
+    rejected_batches: int = 0
+
+
+def send_outbox(
+    client: Any,
+    outbox: Any,
+    batch_keys: Optional[Collection[str]] = None,
+    is_cancelled: Callable[[], bool] = lambda: False,
+) -> SendReport:
+    """Send the outbox's sendable batches (only those in `batch_keys` when given) and store each result.
+
+    Each batch goes with its stored Idempotency-Key and a body built from its stored changes in stored order,
+    so a resend after a crash is byte for byte the first request and the server replays it. A transient error
+    (see is_transient_send_error) stops the pass and leaves the changes pending or sent. A batch that the
+    server rejects as a whole gets its changes marked failed, and the pass goes on.
+    """
+    from .core.api_client import StatusChange
+
+    report = SendReport()
+    for batch in outbox.sendable_batches():
+        if batch_keys is not None and batch.batch_key not in batch_keys:
+            continue
+        if is_cancelled():
+            break
+        key = batch.batch_key
+        body = [
+            StatusChange(item.case_id, item.status, note=item.note, if_version=item.base_version)
+            for item in batch.changes
+        ]
+        attempt = batch.changes[0].attempts + 1
+        outbox.mark_sent(key)
+        LOGGER.info("Sending %d status changes (key %s, attempt %d)", len(body), key, attempt)
+        try:
+            results = client.set_statuses(body, idempotency_key=key)
+        except SosError as error:
+            if is_transient_send_error(error):
+                outbox.record_error(key, error.message)
+                report.error = error
+                LOGGER.warning("Status changes kept for a later try (key %s): %s", key, error.details)
+                break
+            outbox.mark_failed(key, error.message)
+            report.rejected_batches += 1
+            report.changes.extend(outbox.changes_in_batch(key))
+            LOGGER.warning("The server rejected the batch with key %s: %s", key, error.details)
+            continue
+        report.changes.extend(outbox.record_results(key, results))
+        for result in results:
+            if result.outcome == "ok" and result.case:
+                report.confirmed_cases.append(result.case)
+            elif result.outcome == "conflict" and result.case:
+                report.conflict_cases.append(result.case)
+        confirmed = sum(1 for item in results if item.outcome == "ok")
+        LOGGER.info("Batch %s: %d of %d changes confirmed", key, confirmed, len(results))
+    return report
+
+
+@dataclass
+class SendOutboxOutcome(SetStatusOutcome):
+    """Outcome of sending the outbox: counts, the ids in conflict or failed, and the changes still waiting."""
+
+    waiting: int = 0
+    conflict_ids: list[str] = field(default_factory=list)
+    failed_ids: list[str] = field(default_factory=list)
+
+
+def count_send_report(outcome: SendOutboxOutcome, report: SendReport) -> None:
+    """Count a send report into an outcome: done is confirmed, conflict a conflict, the rest failed."""
+    outcome.results = list(report.changes)
+    outcome.sent = len(report.changes)
+    outcome.confirmed = sum(1 for change in report.changes if change.state == "done")
+    outcome.conflict_ids = [change.case_id for change in report.changes if change.state == "conflict"]
+    outcome.failed_ids = [
+        change.case_id for change in report.changes if change.state not in ("done", "conflict")
+    ]
+    outcome.conflicts = len(outcome.conflict_ids)
+    outcome.failed = len(outcome.failed_ids)
+
+
+def format_case_ids(case_ids: Sequence[str], limit: int = MESSAGE_ID_LIMIT) -> str:
+    """Join case ids with commas, listing at most `limit` and then "and N more"."""
+    shown = ", ".join(case_ids[:limit])
+    if len(case_ids) <= limit:
+        return shown
+    return QCoreApplication.translate("SosTasks", "{ids} and {count} more").format(
+        ids=shown, count=len(case_ids) - limit
+    )
+
+
+def send_message(outcome: SendOutboxOutcome) -> str:
+    """Build the translated summary of an outbox send, naming the cases in conflict and those that failed."""
+    parts = []
+    if outcome.sent:
+        parts.append(
+            QCoreApplication.translate(
+                "SosTasks",
+                "{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.",
+            ).format(
+                sent=outcome.sent,
+                confirmed=outcome.confirmed,
+                conflicts=outcome.conflicts,
+                failed=outcome.failed,
+            )
+        )
+    if outcome.conflict_ids:
+        parts.append(
+            QCoreApplication.translate(
+                "SosTasks", "Conflicts: {}. Open SOS > Resolve conflicts… to choose which status to keep."
+            ).format(format_case_ids(outcome.conflict_ids))
+        )
+    if outcome.failed_ids:
+        parts.append(
+            QCoreApplication.translate("SosTasks", "Failed: {}. The outbox keeps them for a retry.").format(
+                format_case_ids(outcome.failed_ids)
+            )
+        )
+    if outcome.error is not None:
+        parts.append(
+            QCoreApplication.translate(
+                "SosTasks",
+                "{count} status changes could not be sent: {error} They are kept and will be sent again.",
+            ).format(count=outcome.waiting, error=error_message(outcome.error))
+        )
+    if not parts:
+        return QCoreApplication.translate("SosTasks", "No status changes are waiting to be sent.")
+    return " ".join(parts)
+
+
+class SendOutboxTask(_SosTask):
+    """Send the waiting status changes of an outbox, then show the results on the case layer.
+
+    run() opens its own connection to the outbox and stores each batch's results there as they arrive, so a
+    crash loses nothing that the server confirmed. finished() applies the confirmed cases and, for conflicts,
+    the server's current cases to `layer` (when given and still alive), and sets every case's sync_state.
+    The officer's status of a conflict stays in the outbox until it is resolved.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        outbox_path: str,
+        layer: Optional[QgsVectorLayer],
+        on_done: Callable[[SendOutboxOutcome], None],
+        batch_keys: Optional[Collection[str]] = None,
+    ) -> None:
+        super().__init__(QCoreApplication.translate("SosTasks", "Sending status changes"), on_done)
+        self.client = client
+        self.outbox_path = outbox_path
+        self.layer = layer
+        self.batch_keys = None if batch_keys is None else set(batch_keys)
+        self.report: Optional[SendReport] = None
+
+    def work(self) -> None:
+        import sqlite3
+
+        from .core.outbox import Outbox
+
+        try:
+            with Outbox(self.outbox_path) as outbox:
+                self.report = send_outbox(self.client, outbox, self.batch_keys, self.isCanceled)
+        except sqlite3.Error as error:
+            raise _outbox_error(self.outbox_path, error) from error
+
+    def finished(self, result: bool) -> None:
+        outcome = SendOutboxOutcome()
+        report = self.report
+        if report is None:
+            outcome.cancelled = self.isCanceled()
+            outcome.error = self.error
+            outcome.message = QCoreApplication.translate(
+                "SosTasks", "The status changes could not be sent: {} They are kept in the outbox."
+            ).format(error_message(self.error) if self.error is not None else "")
+            self._report(outcome)
+            return
+        count_send_report(outcome, report)
+        outcome.error = report.error
+        outcome.waiting = self._count_waiting()
+        if _layer_alive(self.layer):
+            self._update_layer(report)
+        outcome.ok = outcome.error is None and outcome.failed == 0 and outcome.conflicts == 0
+        outcome.message = send_message(outcome)
+        self._report(outcome)
+
+    def _count_waiting(self) -> int:
+        import sqlite3
+
+        from .core.outbox import Outbox
+
+        try:
+            with Outbox(self.outbox_path) as outbox:
+                return sum(len(batch.changes) for batch in outbox.sendable_batches())
+        except sqlite3.Error:
+            LOGGER.exception("Outbox %s could not be read", self.outbox_path)
+            return 0
+
+    def _update_layer(self, report: SendReport) -> None:
+        try:
+            store = CaseLayerStore(self.layer)
+            cases = report.confirmed_cases + report.conflict_cases
+            if cases:
+                store.apply_confirmed_cases(cases)
+            update_sync_states(self.layer)
+        except SosError as error:
+            # The outbox has the results; the layer catches up on the next refresh.
+            LOGGER.warning("Sent changes not written to the layer: %s (%s)", error.message, error.details)
+
+
+@dataclass
+class HistoryOutcome(TaskOutcome):
+    """Latest history entry per case id; cases whose history could not be read are absent."""
+
+    latest_entries: dict[str, dict] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+class LatestHistoryTask(_SosTask):
+    """Read the latest history entry (who changed the case, and when) of each case, for the conflict dialog.
+
+    A case whose history cannot be read is listed in `missing`, and the others are still read. A network
+    error stops the task, and the entries read before it are kept.
+    """
+
+    def __init__(
+        self, client: Any, case_ids: Sequence[str], on_done: Callable[[HistoryOutcome], None]
+    ) -> None:
+        super().__init__(QCoreApplication.translate("SosTasks", "Reading the history of cases"), on_done)
+        self.client = client
+        self.case_ids = list(case_ids)
+        self.outcome = HistoryOutcome()
+
+    def work(self) -> None:
+        from .core.api_client import ApiError
+
+        for number, case_id in enumerate(self.case_ids):
+            if self.isCanceled():
+                return
+            try:
+                entries = self.client.get_history(case_id)
+            except ApiError as error:
+                LOGGER.warning("History of case %s not read: %s", case_id, error.details)
+                self.outcome.missing.append(case_id)
+                continue
+            if entries:
+                self.outcome.latest_entries[case_id] = entries[-1]
+            self.setProgress(100.0 * (number + 1) / len(self.case_ids))
+
+    def finished(self, result: bool) -> None:
+        outcome = self.outcome
+        outcome.ok = result
+        outcome.cancelled = self.isCanceled()
+        outcome.error = self.error
+        if self.error is not None:
+            outcome.message = error_message(self.error)
         self._report(outcome)

@@ -45,6 +45,64 @@
     </message>
 </context>
 <context>
+    <name>ConflictDialog</name>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>Case</source>
+        <translation>Trường hợp</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>Their status</source>
+        <translation>Trạng thái của họ</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>Changed by</source>
+        <translation>Người thay đổi</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>Changed at</source>
+        <translation>Thời điểm thay đổi</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>My status</source>
+        <translation>Trạng thái của tôi</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>My note</source>
+        <translation>Ghi chú của tôi</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.py" line="62"/>
+        <source>Choice</source>
+        <translation>Lựa chọn</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.ui" line="48"/>
+        <source>Keep theirs</source>
+        <translation>Giữ của họ</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.ui" line="55"/>
+        <source>Apply mine</source>
+        <translation>Áp dụng của tôi</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.ui" line="14"/>
+        <source>Resolve status conflicts</source>
+        <translation>Giải quyết xung đột trạng thái</translation>
+    </message>
+    <message>
+        <location filename="../gui/conflict_dialog.ui" line="26"/>
+        <source>Someone else changed these cases before your change arrived. For each case, keep their status or apply yours on top of it. Cases without a choice stay in conflict.</source>
+        <translation>Người khác đã thay đổi các trường hợp này trước khi thay đổi của bạn đến máy chủ. Với mỗi trường hợp, hãy giữ trạng thái của họ hoặc áp dụng trạng thái của bạn lên trên. Trường hợp chưa được chọn sẽ vẫn ở trạng thái xung đột.</translation>
+    </message>
+</context>
+<context>
     <name>ConnectDialog</name>
     <message>
         <location filename="../gui/connect_dialog.py" line="48"/>
@@ -229,29 +287,34 @@
 <context>
     <name>SosCaseLayer</name>
     <message>
-        <location filename="../case_layer.py" line="153"/>
+        <location filename="../case_layer.py" line="164"/>
         <source>Could not open the case layer {} in {}.</source>
         <translation>Không mở được lớp trường hợp SOS {} trong {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="196"/>
+        <location filename="../case_layer.py" line="207"/>
         <source>Could not create the layer {} in {}.</source>
         <translation>Không tạo được lớp {} trong {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="211"/>
+        <location filename="../case_layer.py" line="222"/>
         <source>Could not add the missing fields to the case layer {}.</source>
         <translation>Không thêm được các trường còn thiếu vào lớp trường hợp SOS {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="444"/>
+        <location filename="../case_layer.py" line="495"/>
         <source>Could not write the cases to the layer {}.</source>
         <translation>Không ghi được các trường hợp vào lớp {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="578"/>
+        <location filename="../case_layer.py" line="660"/>
         <source>Could not store the sync state in {}.</source>
         <translation>Không lưu được trạng thái đồng bộ vào {}.</translation>
+    </message>
+    <message>
+        <location filename="../case_layer.py" line="527"/>
+        <source>Could not read the outbox {}.</source>
+        <translation>Không đọc được hàng đợi gửi {}.</translation>
     </message>
 </context>
 <context>
@@ -477,9 +540,14 @@
         <translation>thời gian '{value}' không hợp lệ: cần định dạng RFC 3339 như 2025-11-19T10:15:00+07:00, hoặc YYYY-MM-DD hh:mm[:ss] theo giờ Việt Nam</translation>
     </message>
     <message>
-        <location filename="../core/timeutil.py" line="27"/>
+        <location filename="../core/timeutil.py" line="28"/>
         <source>{name}: invalid time &apos;{value}&apos;: expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time</source>
         <translation>{name}: thời gian '{value}' không hợp lệ: cần định dạng RFC 3339 như 2025-11-19T10:15:00+07:00, hoặc YYYY-MM-DD hh:mm[:ss] theo giờ Việt Nam</translation>
+    </message>
+    <message>
+        <location filename="../core/timeutil.py" line="26"/>
+        <source>invalid time &apos;{value}&apos;: in UTC it falls outside the years 1 to 9999</source>
+        <translation>thời gian '{value}' không hợp lệ: theo giờ UTC, nó nằm ngoài khoảng năm 1 đến 9999</translation>
     </message>
 </context>
 <context>
@@ -596,104 +664,129 @@
 <context>
     <name>SosPlugin</name>
     <message>
-        <location filename="../plugin.py" line="268"/>
+        <location filename="../plugin.py" line="285"/>
         <source>SOS</source>
         <translation>SOS</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="133"/>
+        <location filename="../plugin.py" line="137"/>
         <source>Connect…</source>
         <translation>Kết nối…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="134"/>
+        <location filename="../plugin.py" line="138"/>
         <source>Fetch now</source>
         <translation>Tải ngay</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="135"/>
+        <location filename="../plugin.py" line="139"/>
         <source>Add flood layer…</source>
         <translation>Thêm lớp ngập lụt…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="138"/>
+        <location filename="../plugin.py" line="142"/>
         <source>Add landslide layer…</source>
         <translation>Thêm lớp sạt lở…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="141"/>
+        <location filename="../plugin.py" line="145"/>
         <source>Analyse hazards</source>
         <translation>Phân tích nguy cơ</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="144"/>
+        <location filename="../plugin.py" line="148"/>
         <source>Set status of selected cases…</source>
         <translation>Đặt trạng thái cho các trường hợp đã chọn…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="256"/>
+        <location filename="../plugin.py" line="272"/>
         <source>Some features are turned off: {missing}. To install: {hint}</source>
         <translation>Một số chức năng đang bị tắt: {missing}. Cách cài đặt: {hint}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="283"/>
+        <location filename="../plugin.py" line="300"/>
         <source>The SOS service rejected the token, so auto-refresh is paused. Sign in again with SOS &gt; Connect… and enter a valid token.</source>
         <translation>Dịch vụ SOS từ chối mã truy cập nên đã tạm dừng tự động làm mới. Hãy đăng nhập lại qua SOS &gt; Kết nối… và nhập mã truy cập hợp lệ.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="389"/>
+        <location filename="../plugin.py" line="406"/>
         <source>A fetch is already running. Wait for it to finish.</source>
         <translation>Đang có một lượt tải chạy. Hãy chờ lượt tải đó xong.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="445"/>
+        <location filename="../plugin.py" line="464"/>
         <source>Add flood layer</source>
         <translation>Thêm lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="447"/>
+        <location filename="../plugin.py" line="466"/>
         <source>Add landslide layer</source>
         <translation>Thêm lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="448"/>
+        <location filename="../plugin.py" line="467"/>
         <source>All files (*)</source>
         <translation>Tất cả các tệp (*)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="459"/>
+        <location filename="../plugin.py" line="478"/>
         <source>Added {name} as a {kind} layer.</source>
         <translation>Đã thêm {name} làm lớp {kind}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="464"/>
+        <location filename="../plugin.py" line="483"/>
         <source>flood</source>
         <translation>ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="464"/>
+        <location filename="../plugin.py" line="483"/>
         <source>landslide</source>
         <translation>sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="479"/>
+        <location filename="../plugin.py" line="498"/>
         <source>{path} could not be opened as a vector or raster layer.</source>
         <translation>Không mở được {path} dưới dạng lớp vector hoặc raster.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="495"/>
+        <location filename="../plugin.py" line="514"/>
         <source>There is no case layer yet. Fetch cases first.</source>
         <translation>Chưa có lớp trường hợp SOS. Hãy tải các trường hợp trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="500"/>
+        <location filename="../plugin.py" line="519"/>
         <source>There is no hazard layer. Add a flood or landslide layer first.</source>
         <translation>Chưa có lớp nguy cơ. Hãy thêm lớp ngập lụt hoặc sạt lở trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="535"/>
+        <location filename="../plugin.py" line="555"/>
         <source>No cases are selected. Select cases on the case layer first.</source>
         <translation>Chưa chọn trường hợp nào. Hãy chọn các trường hợp trên lớp trường hợp SOS trước.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="151"/>
+        <source>Resolve conflicts…</source>
+        <translation>Giải quyết xung đột…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="581"/>
+        <source>The status changes could not be stored in the outbox {path}: {error}</source>
+        <translation>Không lưu được các thay đổi trạng thái vào hàng đợi gửi {path}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="677"/>
+        <source>There are no status conflicts to resolve.</source>
+        <translation>Không có xung đột trạng thái nào cần giải quyết.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="726"/>
+        <source>The choices could not be stored in the outbox: {}</source>
+        <translation>Không lưu được các lựa chọn vào hàng đợi gửi: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="734"/>
+        <source>{kept} conflicts resolved by keeping theirs, {applied} by applying yours.</source>
+        <translation>Đã giải quyết {kept} xung đột bằng cách giữ của họ, {applied} xung đột bằng cách áp dụng của bạn.</translation>
     </message>
 </context>
 <context>
@@ -712,100 +805,110 @@
 <context>
     <name>SosSetStatus</name>
     <message>
-        <location filename="../processing/set_status.py" line="66"/>
+        <location filename="../processing/set_status.py" line="72"/>
         <source>Set status of SOS cases</source>
         <translation>Đặt trạng thái cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="79"/>
+        <location filename="../processing/set_status.py" line="85"/>
         <source>Cases</source>
         <translation>Các trường hợp</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="86"/>
+        <location filename="../processing/set_status.py" line="92"/>
         <source>New status</source>
         <translation>Trạng thái mới</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="94"/>
+        <location filename="../processing/set_status.py" line="100"/>
         <source>Note</source>
         <translation>Ghi chú</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="99"/>
+        <location filename="../processing/set_status.py" line="105"/>
         <source>Service URL</source>
         <translation>Địa chỉ dịch vụ (URL)</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="104"/>
+        <location filename="../processing/set_status.py" line="110"/>
         <source>Authentication configuration (token)</source>
         <translation>Cấu hình xác thực (mã truy cập)</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="110"/>
+        <location filename="../processing/set_status.py" line="116"/>
         <source>Changes sent</source>
         <translation>Số thay đổi đã gửi</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="110"/>
+        <location filename="../processing/set_status.py" line="116"/>
         <source>Changes confirmed</source>
         <translation>Số thay đổi được xác nhận</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="110"/>
+        <location filename="../processing/set_status.py" line="116"/>
         <source>Conflicts</source>
         <translation>Số xung đột</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="110"/>
+        <location filename="../processing/set_status.py" line="116"/>
         <source>Changes failed</source>
         <translation>Số thay đổi thất bại</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="162"/>
+        <location filename="../processing/set_status.py" line="176"/>
         <source>The input is not an SOS case layer: it has no field id.</source>
         <translation>Đầu vào không phải lớp trường hợp SOS: không có trường id.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="182"/>
+        <location filename="../processing/set_status.py" line="196"/>
         <source>No case to change: the input has no case with an id.</source>
         <translation>Không có trường hợp nào để thay đổi: đầu vào không có trường hợp nào có id.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="198"/>
+        <location filename="../processing/set_status.py" line="218"/>
         <source>Case {case_id}: {outcome} {detail}</source>
         <translation>Trường hợp {case_id}: {outcome} {detail}</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="69"/>
+        <location filename="../processing/set_status.py" line="75"/>
         <source>Sends the chosen status, with an optional note, for every case of the input layer (or only the selected cases) to the SOS service in one batch request. Each change is checked against the case&apos;s version in the layer: a case changed by someone else in the meantime is reported as a conflict and not changed. Only the changes the service confirms are written to the layer.</source>
         <translation>Gửi trạng thái đã chọn, kèm ghi chú nếu có, cho mọi trường hợp của lớp đầu vào (hoặc chỉ các trường hợp đã chọn) tới dịch vụ SOS trong một yêu cầu gộp. Mỗi thay đổi được đối chiếu với phiên bản của trường hợp trong lớp: trường hợp đã bị người khác thay đổi trong lúc đó được báo là xung đột và không bị thay đổi. Chỉ những thay đổi được dịch vụ xác nhận mới được ghi vào lớp.</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="209"/>
+        <source>The status changes could not be stored in the outbox {path}: {error}</source>
+        <translation>Không lưu được các thay đổi trạng thái vào hàng đợi gửi {path}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../processing/set_status.py" line="225"/>
+        <source>{error} The status changes not sent are kept in the outbox {path} and the plugin sends them again after its next refresh.</source>
+        <translation>{error} Các thay đổi trạng thái chưa gửi được giữ trong hàng đợi gửi {path} và plugin sẽ gửi lại sau lần làm mới tiếp theo.</translation>
     </message>
 </context>
 <context>
     <name>SosStatus</name>
     <message>
-        <location filename="../style.py" line="42"/>
+        <location filename="../style.py" line="53"/>
         <source>Needs help</source>
         <translation>Cần hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="43"/>
+        <location filename="../style.py" line="54"/>
         <source>In progress</source>
         <translation>Đang hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="44"/>
+        <location filename="../style.py" line="55"/>
         <source>Supported</source>
         <translation>Đã hỗ trợ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="45"/>
+        <location filename="../style.py" line="56"/>
         <source>Unreachable</source>
         <translation>Không liên lạc được</translation>
     </message>
     <message>
-        <location filename="../style.py" line="46"/>
+        <location filename="../style.py" line="57"/>
         <source>Duplicate</source>
         <translation>Trùng lặp</translation>
     </message>
@@ -813,52 +916,52 @@
 <context>
     <name>SosStyle</name>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Case</source>
         <translation>Trường hợp</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>People</source>
         <translation>Số người</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Households</source>
         <translation>Số hộ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Urgency</source>
         <translation>Mức khẩn cấp</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Description</source>
         <translation>Mô tả</translation>
     </message>
     <message>
-        <location filename="../style.py" line="61"/>
+        <location filename="../style.py" line="72"/>
         <source>Priority</source>
         <translation>Mức ưu tiên</translation>
     </message>
     <message>
-        <location filename="../style.py" line="171"/>
+        <location filename="../style.py" line="189"/>
         <source>Other status</source>
         <translation>Trạng thái khác</translation>
     </message>
     <message>
-        <location filename="../style.py" line="139"/>
+        <location filename="../style.py" line="157"/>
         <source>SOS case style</source>
         <translation>Kiểu hiển thị trường hợp SOS</translation>
     </message>
@@ -866,94 +969,139 @@
 <context>
     <name>SosTasks</name>
     <message>
-        <location filename="../tasks.py" line="85"/>
+        <location filename="../tasks.py" line="92"/>
         <source>An unexpected error occurred. The QGIS log (tag SOS) has the details.</source>
         <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký QGIS (thẻ SOS).</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="150"/>
+        <location filename="../tasks.py" line="157"/>
         <source>Fetching SOS cases</source>
         <translation>Đang tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="179"/>
+        <location filename="../tasks.py" line="186"/>
         <source>The case layer was removed while the cases were fetched; nothing was written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc tải nên không ghi gì.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="219"/>
+        <location filename="../tasks.py" line="232"/>
         <source>The refresh was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy làm mới. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="225"/>
+        <location filename="../tasks.py" line="238"/>
         <source>The refresh failed and the case layer was not changed: {}</source>
         <translation>Làm mới thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="241"/>
+        <location filename="../tasks.py" line="254"/>
         <source>The service returned no cases for this area.</source>
         <translation>Dịch vụ không trả về trường hợp nào cho khu vực này.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="242"/>
+        <location filename="../tasks.py" line="255"/>
         <source>No case changed since the last refresh.</source>
         <translation>Không có trường hợp nào thay đổi kể từ lần làm mới trước.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="243"/>
+        <location filename="../tasks.py" line="256"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {unchanged} unchanged.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {unchanged} không đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="249"/>
+        <location filename="../tasks.py" line="262"/>
         <source>{} records were rejected as invalid; the log lists them.</source>
         <translation>{} bản ghi bị loại vì không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="269"/>
+        <location filename="../tasks.py" line="313"/>
         <source>Analysing SOS cases against hazards</source>
         <translation>Đang phân tích nguy cơ cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="299"/>
+        <location filename="../tasks.py" line="343"/>
         <source>The hazard analysis was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy phân tích nguy cơ. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="304"/>
+        <location filename="../tasks.py" line="348"/>
         <source>The hazard analysis failed and the case layer was not changed: {}</source>
         <translation>Phân tích nguy cơ thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="310"/>
+        <location filename="../tasks.py" line="354"/>
         <source>The case layer was removed during the hazard analysis; nothing was written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc phân tích nguy cơ nên không ghi gì.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="349"/>
+        <location filename="../tasks.py" line="393"/>
         <source>{} invalid hazard geometries were repaired; the log lists them.</source>
         <translation>Đã sửa {} hình học nguy cơ không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="397"/>
+        <location filename="../tasks.py" line="655"/>
         <source>Sending status changes</source>
         <translation>Đang gửi các thay đổi trạng thái</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="413"/>
+        <location filename="../tasks.py" line="457"/>
         <source>The status changes could not be sent: {}</source>
         <translation>Không gửi được các thay đổi trạng thái: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="429"/>
+        <location filename="../tasks.py" line="603"/>
         <source>{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.</source>
         <translation>Đã gửi {sent} thay đổi trạng thái: {confirmed} được xác nhận, {conflicts} xung đột, {failed} thất bại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="338"/>
+        <location filename="../tasks.py" line="382"/>
         <source>{analysed} cases analysed: {in_flood} in a flood zone, {in_landslide} in or near a landslide zone, {unknown} with unknown flood status.</source>
         <translation>Đã phân tích {analysed} trường hợp: {in_flood} trong vùng ngập, {in_landslide} trong hoặc gần vùng sạt lở, {unknown} chưa xác định được tình trạng ngập.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="266"/>
+        <source>{} cases with a status change waiting to be sent were kept as they are.</source>
+        <translation>{} trường hợp có thay đổi trạng thái đang chờ gửi được giữ nguyên.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="293"/>
+        <source>Could not read or write the outbox {}.</source>
+        <translation>Không đọc hoặc ghi được hàng đợi gửi {}.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="594"/>
+        <source>{ids} and {count} more</source>
+        <translation>{ids} và {count} trường hợp khác</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="615"/>
+        <source>Conflicts: {}. Open SOS &gt; Resolve conflicts… to choose which status to keep.</source>
+        <translation>Xung đột: {}. Mở SOS &gt; Giải quyết xung đột… để chọn trạng thái cần giữ.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="621"/>
+        <source>Failed: {}. The outbox keeps them for a retry.</source>
+        <translation>Gửi lỗi: {}. Hàng đợi gửi giữ lại chúng để thử lại.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="627"/>
+        <source>{count} status changes could not be sent: {error} They are kept and will be sent again.</source>
+        <translation>Không gửi được {count} thay đổi trạng thái: {error} Chúng được giữ lại và sẽ được gửi lại.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="634"/>
+        <source>No status changes are waiting to be sent.</source>
+        <translation>Không có thay đổi trạng thái nào đang chờ gửi.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="679"/>
+        <source>The status changes could not be sent: {} They are kept in the outbox.</source>
+        <translation>Không gửi được các thay đổi trạng thái: {} Chúng được giữ trong hàng đợi gửi.</translation>
+    </message>
+    <message>
+        <location filename="../tasks.py" line="735"/>
+        <source>Reading the history of cases</source>
+        <translation>Đang đọc lịch sử của các trường hợp</translation>
     </message>
 </context>
 <context>

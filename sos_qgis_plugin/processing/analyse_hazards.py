@@ -20,6 +20,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..case_layer import CaseLayerStore
 from ..core.errors import SosError
+from ..gui import error_message
 from ..hazard_layers import (
     analyse_snapshots,
     read_case_snapshot,
@@ -158,7 +159,7 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
                 on_progress=feedback.setProgress,
             )
         except SosError as error:
-            raise QgsProcessingException(error.message) from error
+            raise QgsProcessingException(error_message(error)) from error
         for warning in self._analysis.warnings:
             feedback.reportError(warning)
         return self._outputs()
@@ -170,7 +171,7 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
                 analysis.results, analysis.priorities, analysis.analysed_at
             )
         except SosError as error:
-            raise QgsProcessingException(error.message) from error
+            raise QgsProcessingException(error_message(error)) from error
         feedback.pushInfo(
             QCoreApplication.translate("SosAnalyseHazards", "Hazard fields written for {} cases.").format(
                 written

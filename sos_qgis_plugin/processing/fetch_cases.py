@@ -28,7 +28,7 @@ from ..case_layer import (
     write_sync_state,
 )
 from ..core.errors import SosError
-from ..gui import rejection_reason
+from ..gui import error_message, rejection_reason
 from ..style import save_default_style
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
@@ -118,7 +118,7 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
         try:
             self._client = build_client(service_url, authcfg)
         except SosError as error:
-            raise QgsProcessingException(error.message) from error
+            raise QgsProcessingException(error_message(error)) from error
         return True
 
     def processAlgorithm(
@@ -169,7 +169,7 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
             write_sync_state(gpkg_path, result.next_updated_since, CASE_LAYER_NAME, service_url, service_area)
         except SosError as error:
             LOGGER.warning("sos:fetchcases failed: %s (%s)", error.message, error.details)
-            raise QgsProcessingException(error.message) from error
+            raise QgsProcessingException(error_message(error)) from error
         finally:
             # A traceback keeps this frame alive. Without this, the layer could outlive the QGIS application
             # and crash the interpreter when it is destroyed at exit (seen with QGIS 3.22).

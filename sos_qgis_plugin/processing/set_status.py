@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import os
+import sqlite3
 from typing import Any, Optional
 
 from qgis.core import (
@@ -24,11 +25,13 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..case_layer import CaseLayerStore
+from ..case_layer import CaseLayerStore, gpkg_path_of, outbox_path_of, update_sync_states
 from ..core.errors import SosError
+from ..core.outbox import Outbox, outbox_path_for
 from ..core.statuses import STATUSES
+from ..gui import error_message
 from ..style import status_display_name
-from ..tasks import SetStatusOutcome, count_change_results, send_status_changes
+from ..tasks import SendOutboxOutcome, count_send_report, send_outbox
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -37,7 +40,9 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
     """Send one status for every input case (or the selected ones) and apply the confirmed cases to the layer.
 
     Each change carries the case's version from the layer, so a case that someone else changed in the meantime
-    comes back as a conflict and is left as it is.
+    comes back as a conflict and is left as it is. The changes are stored in the outbox beside the input
+    GeoPackage (or beside the plugin's case GeoPackage for any other input) before they are sent, so changes
+    that a network failure stops stay there and the plugin sends them later.
     """
 
     INPUT = "INPUT"
@@ -54,7 +59,9 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
         super().__init__()
         self._client: Any = None
         self._layer: Any = None
-        self._outcome = SetStatusOutcome()
+        self._outbox_path = ""
+        self._outcome = SendOutboxOutcome()
+        self._server_cases: list[dict] = []
 
     def createInstance(self) -> SetStatusAlgorithm:
         return SetStatusAlgorithm()
@@ -126,9 +133,17 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
         try:
             self._client = build_client(service_url, authcfg)
         except SosError as error:
-            raise QgsProcessingException(error.message) from error
+            raise QgsProcessingException(error_message(error)) from error
         self._layer = self._input_layer(parameters, context)
+        self._outbox_path = self._choose_outbox_path()
         return True
+
+    def _choose_outbox_path(self) -> str:
+        if self._layer is not None and os.path.isfile(gpkg_path_of(self._layer)):
+            return outbox_path_of(self._layer)
+        from ..settings import Settings
+
+        return outbox_path_for(Settings().cases_gpkg_path)
 
     def _input_layer(self, parameters: dict, context: QgsProcessingContext) -> Any:
         """Return the vector layer behind INPUT, so that confirmed cases can be written back to it."""
@@ -185,31 +200,50 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
                 )
             )
 
-        idempotency_key = str(uuid.uuid4())
-        LOGGER.info("sos:setstatus sends %d changes to %s (key %s)", len(changes), status, idempotency_key)
         try:
-            results = send_status_changes(self._client, changes, idempotency_key)
-        except SosError as error:
-            LOGGER.warning("sos:setstatus failed: %s (%s)", error.message, error.details)
-            raise QgsProcessingException(error.message) from error
-        count_change_results(self._outcome, results)
-        for item in results:
-            if item.outcome != "ok":
+            with Outbox(self._outbox_path) as outbox:
+                keys = {change.batch_key for change in outbox.queue(changes)}
+                LOGGER.info("sos:setstatus queued %d changes to %s in %s", len(changes), status, outbox.path)
+                report = send_outbox(self._client, outbox, keys, feedback.isCanceled)
+        except sqlite3.Error as error:
+            LOGGER.error("sos:setstatus could not use the outbox %s: %s", self._outbox_path, error)
+            raise QgsProcessingException(
+                QCoreApplication.translate(
+                    "SosSetStatus", "The status changes could not be stored in the outbox {path}: {error}"
+                ).format(path=self._outbox_path, error=str(error))
+            ) from error
+        count_send_report(self._outcome, report)
+        self._server_cases = report.confirmed_cases + report.conflict_cases
+        for change in report.changes:
+            if change.state != "done":
                 feedback.reportError(
                     QCoreApplication.translate("SosSetStatus", "Case {case_id}: {outcome} {detail}").format(
-                        case_id=item.case_id, outcome=item.outcome, detail=item.detail or ""
+                        case_id=change.case_id, outcome=change.state, detail=change.last_error or ""
                     )
                 )
+        if report.error is not None:
+            LOGGER.warning("sos:setstatus stopped: %s (%s)", report.error.message, report.error.details)
+            raise QgsProcessingException(
+                QCoreApplication.translate(
+                    "SosSetStatus",
+                    "{error} The status changes not sent are kept in the outbox {path} and the plugin sends "
+                    "them again after its next refresh.",
+                ).format(error=error_message(report.error), path=self._outbox_path)
+            )
         return self._outputs()
 
     def postProcessAlgorithm(self, context: QgsProcessingContext, feedback: QgsProcessingFeedback) -> dict:
-        confirmed = [item.case for item in self._outcome.results if item.outcome == "ok" and item.case]
-        if confirmed and self._layer is not None and "id" in self._layer.fields().names():
+        # The confirmed cases, and the server's current cases of the conflicts, shown on the input layer.
+        cases = self._server_cases
+        if self._layer is not None and "id" in self._layer.fields().names():
             try:
-                CaseLayerStore(self._layer).apply_confirmed_cases(confirmed)
+                if cases:
+                    CaseLayerStore(self._layer).apply_confirmed_cases(cases)
+                if outbox_path_of(self._layer) == self._outbox_path:
+                    update_sync_states(self._layer)
             except SosError as error:
                 # The service has the changes; the layer catches up on its next refresh.
-                feedback.reportError(error.message)
+                feedback.reportError(error_message(error))
         return self._outputs()
 
     def _outputs(self) -> dict:

@@ -261,4 +261,6 @@ def test_setstatus_conflict_left_unchanged(real_server, officer_authcfg, fetched
     assert result["CONFIRMED"] == 1
     assert result["CONFLICTS"] == 1
     assert officer.get_case(stale_id)[0]["properties"]["status"] == "in_progress"
-    assert cases.getFeature(fids[0])["status"] == "needs_help"
+    # The layer shows the server's current case (theirs) and marks the conflict until the officer resolves it.
+    assert cases.getFeature(fids[0])["status"] == "in_progress"
+    assert cases.getFeature(fids[0])["sync_state"] == "conflict"

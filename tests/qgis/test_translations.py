@@ -40,6 +40,7 @@ EXPECTED_MENU_TEXTS = [
     "Thêm lớp sạt lở…",
     "Phân tích nguy cơ",
     "Đặt trạng thái cho các trường hợp đã chọn…",
+    "Giải quyết xung đột…",
 ]
 
 
