@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import QT_TRANSLATE_NOOP, RecordError
+from .errors import QT_TRANSLATE_NOOP, Message, RecordError
 from .statuses import NEEDS, URGENCIES, is_status
 from .text import normalize_text
-from .timeutil import INVALID_FIELD_TIME, format_time, parse_time
+from .timeutil import FIELD_TIME_ERROR, INVALID_FIELD_TIME, INVALID_TIME, format_time, parse_time
 
 ServiceArea = tuple[float, float, float, float]  # (min_lon, min_lat, max_lon, max_lat) in WGS 84
 VIETNAM_BBOX: ServiceArea = (102.1, 8.2, 109.7, 23.5)
@@ -338,14 +338,15 @@ def _read_time(properties: dict, name: str) -> datetime | None:
     try:
         return parse_time(value)
     except RecordError as exc:
-        # parse_time raises RecordError only with its invalid time message, whose value is `value`.
-        values = {"name": name, "value": exc.values["value"]}
+        if exc.template == INVALID_TIME:
+            values: dict = {"name": name, "value": exc.values["value"]}
+            template = INVALID_FIELD_TIME
+        else:
+            # Another reason, such as a time outside the UTC range: keep it and name the field.
+            values = {"name": name, "reason": Message(exc.template or exc.message, dict(exc.values))}
+            template = FIELD_TIME_ERROR
         raise RecordError(
-            INVALID_FIELD_TIME.format(**values),
-            name,
-            exc.details,
-            template=INVALID_FIELD_TIME,
-            values=values,
+            template.format(**values), name, exc.details, template=template, values=values
         ) from exc
 
 

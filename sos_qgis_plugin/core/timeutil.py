@@ -22,10 +22,12 @@ _TIME_PATTERN = re.compile(
     re.ASCII,
 )
 
-_INVALID_TIME = QT_TRANSLATE_NOOP("SosErrors", "invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
+INVALID_TIME = QT_TRANSLATE_NOOP("SosErrors", "invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
 _TIME_OUT_OF_RANGE = QT_TRANSLATE_NOOP("SosErrors", "invalid time '{value}': in UTC it falls outside the years 1 to 9999")  # noqa: E501  # fmt: skip
 #: parse_time's message with the name of the field in front, as in "created_at: invalid time ...".
 INVALID_FIELD_TIME = QT_TRANSLATE_NOOP("SosErrors", "{name}: invalid time '{value}': expected RFC 3339 such as 2025-11-19T10:15:00+07:00, or YYYY-MM-DD hh:mm[:ss] in Vietnam time")  # noqa: E501  # fmt: skip
+# A field's name before another time error, such as a time outside the UTC range.
+FIELD_TIME_ERROR = QT_TRANSLATE_NOOP("SosErrors", "{name}: {reason}")  # noqa: E501  # fmt: skip
 
 
 def _parse_zone(zone: str) -> timezone:
@@ -52,12 +54,12 @@ def parse_time(value: str | datetime) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=VIETNAM_TZ)
     if not isinstance(value, str):
-        raise RecordError.from_template(_INVALID_TIME, value=repr(value))
+        raise RecordError.from_template(INVALID_TIME, value=repr(value))
 
     text = value.strip()
     match = _TIME_PATTERN.fullmatch(text)
     if match is None:
-        raise RecordError.from_template(_INVALID_TIME, value=text)
+        raise RecordError.from_template(INVALID_TIME, value=text)
 
     fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
     zone = match["zone"]
@@ -75,7 +77,7 @@ def parse_time(value: str | datetime) -> datetime:
         )
     except ValueError as exc:
         raise RecordError(
-            _INVALID_TIME.format(value=text), details=str(exc), template=_INVALID_TIME, values={"value": text}
+            INVALID_TIME.format(value=text), details=str(exc), template=INVALID_TIME, values={"value": text}
         ) from exc
     try:
         # Storing and formatting convert to UTC, which fails for 0001-01-01T00:00+01:00 and the like.

@@ -206,7 +206,7 @@
         <translation>Không có tệp chứng chỉ CA {path}. Hãy sửa đường dẫn trong cài đặt SOS.</translation>
     </message>
     <message>
-        <location filename="../network.py" line="114"/>
+        <location filename="../network.py" line="115"/>
         <source>No SOS service is configured. Use SOS &gt; Connect… to enter the service URL and token.</source>
         <translation>Chưa cấu hình dịch vụ SOS. Vào SOS &gt; Kết nối… để nhập địa chỉ dịch vụ và mã truy cập.</translation>
     </message>
@@ -219,67 +219,67 @@
 <context>
     <name>SosAnalyseHazards</name>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="62"/>
+        <location filename="../processing/analyse_hazards.py" line="63"/>
         <source>Analyse hazards for SOS cases</source>
         <translation>Phân tích nguy cơ thiên tai cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="77"/>
+        <location filename="../processing/analyse_hazards.py" line="78"/>
         <source>Case layer</source>
         <translation>Lớp trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="84"/>
+        <location filename="../processing/analyse_hazards.py" line="85"/>
         <source>Flood layers</source>
         <translation>Các lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="92"/>
+        <location filename="../processing/analyse_hazards.py" line="93"/>
         <source>Landslide layers</source>
         <translation>Các lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="100"/>
+        <location filename="../processing/analyse_hazards.py" line="101"/>
         <source>Landslide radius</source>
         <translation>Bán kính sạt lở</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="108"/>
+        <location filename="../processing/analyse_hazards.py" line="109"/>
         <source>Cases in a flood zone</source>
         <translation>Số trường hợp trong vùng ngập</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="108"/>
+        <location filename="../processing/analyse_hazards.py" line="109"/>
         <source>Cases in or near a landslide zone</source>
         <translation>Số trường hợp trong hoặc gần vùng sạt lở</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="108"/>
+        <location filename="../processing/analyse_hazards.py" line="109"/>
         <source>Cases with unknown flood status</source>
         <translation>Số trường hợp chưa xác định được tình trạng ngập</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="108"/>
+        <location filename="../processing/analyse_hazards.py" line="109"/>
         <source>Hazard geometries repaired</source>
         <translation>Số hình học nguy cơ đã sửa</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="127"/>
+        <location filename="../processing/analyse_hazards.py" line="128"/>
         <source>The input layer is not an SOS case layer: it has no field id.</source>
         <translation>Lớp đầu vào không phải lớp trường hợp SOS: lớp không có trường id.</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="135"/>
+        <location filename="../processing/analyse_hazards.py" line="136"/>
         <source>Choose at least one flood or landslide layer.</source>
         <translation>Hãy chọn ít nhất một lớp ngập lụt hoặc sạt lở.</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="174"/>
+        <location filename="../processing/analyse_hazards.py" line="175"/>
         <source>Hazard fields written for {} cases.</source>
         <translation>Đã ghi các trường nguy cơ cho {} trường hợp.</translation>
     </message>
     <message>
-        <location filename="../processing/analyse_hazards.py" line="65"/>
+        <location filename="../processing/analyse_hazards.py" line="66"/>
         <source>Checks every case of the case layer against flood layers (polygons, or rasters of depth in metres) and landslide layers (zones as polygons, past events as points), in any CRS, and writes in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, hazard_note and priority into the case layer. A case counts as near a landslide within the landslide radius, in metres, unless a point has its own radius in a field radius_m or danger_radius_m. A case that cannot be analysed gets an empty (unknown) value, never &apos;not in flood&apos;. Invalid hazard polygons are repaired and counted.</source>
         <translation>Đối chiếu từng trường hợp của lớp trường hợp SOS với các lớp ngập lụt (vùng đa giác, hoặc raster độ sâu tính bằng mét) và các lớp sạt lở (vùng đa giác, điểm sạt lở đã xảy ra), ở bất kỳ hệ tọa độ nào, rồi ghi in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, hazard_note và priority vào lớp trường hợp SOS. Một trường hợp được coi là gần sạt lở khi nằm trong bán kính sạt lở (tính bằng mét), trừ khi điểm sạt lở có bán kính riêng trong trường radius_m hoặc danger_radius_m. Trường hợp không phân tích được sẽ để trống (chưa xác định), không bao giờ ghi là 'không ngập'. Các đa giác nguy cơ không hợp lệ được sửa và đếm lại.</translation>
     </message>
@@ -460,52 +460,52 @@
         <translation>phiên bản {value} không hợp lệ: cần số nguyên từ 0 trở lên</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="382"/>
+        <location filename="../core/records.py" line="383"/>
         <source>invalid coordinate {value}: expected a dot-decimal number</source>
         <translation>tọa độ {value} không hợp lệ: cần số thập phân dùng dấu chấm</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="390"/>
+        <location filename="../core/records.py" line="391"/>
         <source>invalid position {value}: expected [longitude, latitude]</source>
         <translation>vị trí {value} không hợp lệ: cần [kinh độ, vĩ độ]</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="526"/>
+        <location filename="../core/records.py" line="527"/>
         <source>invalid {kind} coordinates {value}</source>
         <translation>tọa độ {kind} {value} không hợp lệ</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="404"/>
+        <location filename="../core/records.py" line="405"/>
         <source>coordinates out of range: [{x}, {y}] (longitude must be within ±180, latitude within ±90)</source>
         <translation>tọa độ nằm ngoài phạm vi: [{x}, {y}] (kinh độ phải trong khoảng ±180, vĩ độ trong khoảng ±90)</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="557"/>
+        <location filename="../core/records.py" line="558"/>
         <source>invalid geometry {value}</source>
         <translation>hình học {value} không hợp lệ</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="488"/>
+        <location filename="../core/records.py" line="489"/>
         <source>invalid GeometryCollection: expected a list of geometries</source>
         <translation>GeometryCollection không hợp lệ: cần một danh sách các hình học</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="494"/>
+        <location filename="../core/records.py" line="495"/>
         <source>unknown geometry type {value}</source>
         <translation>không nhận dạng được kiểu hình học {value}</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="635"/>
+        <location filename="../core/records.py" line="636"/>
         <source>invalid feature: expected a JSON object, got {value}</source>
         <translation>đối tượng không hợp lệ: cần một đối tượng JSON, nhận được {value}</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="638"/>
+        <location filename="../core/records.py" line="639"/>
         <source>invalid feature type {value}</source>
         <translation>kiểu đối tượng {value} không hợp lệ</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="644"/>
+        <location filename="../core/records.py" line="645"/>
         <source>invalid properties: expected a JSON object, got {value}</source>
         <translation>thuộc tính (properties) không hợp lệ: cần một đối tượng JSON, nhận được {value}</translation>
     </message>
@@ -548,6 +548,11 @@
         <location filename="../core/timeutil.py" line="26"/>
         <source>invalid time &apos;{value}&apos;: in UTC it falls outside the years 1 to 9999</source>
         <translation>thời gian '{value}' không hợp lệ: theo giờ UTC, nó nằm ngoài khoảng năm 1 đến 9999</translation>
+    </message>
+    <message>
+        <location filename="../core/timeutil.py" line="30"/>
+        <source>{name}: {reason}</source>
+        <translation>{name}: {reason}</translation>
     </message>
 </context>
 <context>
@@ -805,82 +810,82 @@
 <context>
     <name>SosSetStatus</name>
     <message>
-        <location filename="../processing/set_status.py" line="72"/>
+        <location filename="../processing/set_status.py" line="73"/>
         <source>Set status of SOS cases</source>
         <translation>Đặt trạng thái cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="85"/>
+        <location filename="../processing/set_status.py" line="86"/>
         <source>Cases</source>
         <translation>Các trường hợp</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="92"/>
+        <location filename="../processing/set_status.py" line="93"/>
         <source>New status</source>
         <translation>Trạng thái mới</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="100"/>
+        <location filename="../processing/set_status.py" line="101"/>
         <source>Note</source>
         <translation>Ghi chú</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="105"/>
+        <location filename="../processing/set_status.py" line="106"/>
         <source>Service URL</source>
         <translation>Địa chỉ dịch vụ (URL)</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="110"/>
+        <location filename="../processing/set_status.py" line="111"/>
         <source>Authentication configuration (token)</source>
         <translation>Cấu hình xác thực (mã truy cập)</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="116"/>
+        <location filename="../processing/set_status.py" line="117"/>
         <source>Changes sent</source>
         <translation>Số thay đổi đã gửi</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="116"/>
+        <location filename="../processing/set_status.py" line="117"/>
         <source>Changes confirmed</source>
         <translation>Số thay đổi được xác nhận</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="116"/>
+        <location filename="../processing/set_status.py" line="117"/>
         <source>Conflicts</source>
         <translation>Số xung đột</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="116"/>
+        <location filename="../processing/set_status.py" line="117"/>
         <source>Changes failed</source>
         <translation>Số thay đổi thất bại</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="176"/>
+        <location filename="../processing/set_status.py" line="177"/>
         <source>The input is not an SOS case layer: it has no field id.</source>
         <translation>Đầu vào không phải lớp trường hợp SOS: không có trường id.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="196"/>
+        <location filename="../processing/set_status.py" line="197"/>
         <source>No case to change: the input has no case with an id.</source>
         <translation>Không có trường hợp nào để thay đổi: đầu vào không có trường hợp nào có id.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="218"/>
+        <location filename="../processing/set_status.py" line="219"/>
         <source>Case {case_id}: {outcome} {detail}</source>
         <translation>Trường hợp {case_id}: {outcome} {detail}</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="75"/>
+        <location filename="../processing/set_status.py" line="76"/>
         <source>Sends the chosen status, with an optional note, for every case of the input layer (or only the selected cases) to the SOS service in one batch request. Each change is checked against the case&apos;s version in the layer: a case changed by someone else in the meantime is reported as a conflict and not changed. Only the changes the service confirms are written to the layer.</source>
         <translation>Gửi trạng thái đã chọn, kèm ghi chú nếu có, cho mọi trường hợp của lớp đầu vào (hoặc chỉ các trường hợp đã chọn) tới dịch vụ SOS trong một yêu cầu gộp. Mỗi thay đổi được đối chiếu với phiên bản của trường hợp trong lớp: trường hợp đã bị người khác thay đổi trong lúc đó được báo là xung đột và không bị thay đổi. Chỉ những thay đổi được dịch vụ xác nhận mới được ghi vào lớp.</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="209"/>
+        <location filename="../processing/set_status.py" line="210"/>
         <source>The status changes could not be stored in the outbox {path}: {error}</source>
         <translation>Không lưu được các thay đổi trạng thái vào hàng đợi gửi {path}: {error}</translation>
     </message>
     <message>
-        <location filename="../processing/set_status.py" line="225"/>
+        <location filename="../processing/set_status.py" line="226"/>
         <source>{error} The status changes not sent are kept in the outbox {path} and the plugin sends them again after its next refresh.</source>
         <translation>{error} Các thay đổi trạng thái chưa gửi được giữ trong hàng đợi gửi {path} và plugin sẽ gửi lại sau lần làm mới tiếp theo.</translation>
     </message>
@@ -969,137 +974,137 @@
 <context>
     <name>SosTasks</name>
     <message>
-        <location filename="../tasks.py" line="92"/>
+        <location filename="../tasks.py" line="93"/>
         <source>An unexpected error occurred. The QGIS log (tag SOS) has the details.</source>
         <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký QGIS (thẻ SOS).</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="157"/>
+        <location filename="../tasks.py" line="158"/>
         <source>Fetching SOS cases</source>
         <translation>Đang tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="186"/>
+        <location filename="../tasks.py" line="187"/>
         <source>The case layer was removed while the cases were fetched; nothing was written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc tải nên không ghi gì.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="232"/>
+        <location filename="../tasks.py" line="233"/>
         <source>The refresh was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy làm mới. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="238"/>
+        <location filename="../tasks.py" line="239"/>
         <source>The refresh failed and the case layer was not changed: {}</source>
         <translation>Làm mới thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="254"/>
+        <location filename="../tasks.py" line="255"/>
         <source>The service returned no cases for this area.</source>
         <translation>Dịch vụ không trả về trường hợp nào cho khu vực này.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="255"/>
+        <location filename="../tasks.py" line="256"/>
         <source>No case changed since the last refresh.</source>
         <translation>Không có trường hợp nào thay đổi kể từ lần làm mới trước.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="256"/>
+        <location filename="../tasks.py" line="257"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {unchanged} unchanged.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {unchanged} không đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="262"/>
+        <location filename="../tasks.py" line="263"/>
         <source>{} records were rejected as invalid; the log lists them.</source>
         <translation>{} bản ghi bị loại vì không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="313"/>
+        <location filename="../tasks.py" line="314"/>
         <source>Analysing SOS cases against hazards</source>
         <translation>Đang phân tích nguy cơ cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="343"/>
+        <location filename="../tasks.py" line="344"/>
         <source>The hazard analysis was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy phân tích nguy cơ. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="348"/>
+        <location filename="../tasks.py" line="349"/>
         <source>The hazard analysis failed and the case layer was not changed: {}</source>
         <translation>Phân tích nguy cơ thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="354"/>
+        <location filename="../tasks.py" line="355"/>
         <source>The case layer was removed during the hazard analysis; nothing was written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc phân tích nguy cơ nên không ghi gì.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="393"/>
+        <location filename="../tasks.py" line="394"/>
         <source>{} invalid hazard geometries were repaired; the log lists them.</source>
         <translation>Đã sửa {} hình học nguy cơ không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="655"/>
+        <location filename="../tasks.py" line="656"/>
         <source>Sending status changes</source>
         <translation>Đang gửi các thay đổi trạng thái</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="457"/>
+        <location filename="../tasks.py" line="458"/>
         <source>The status changes could not be sent: {}</source>
         <translation>Không gửi được các thay đổi trạng thái: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="603"/>
+        <location filename="../tasks.py" line="604"/>
         <source>{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.</source>
         <translation>Đã gửi {sent} thay đổi trạng thái: {confirmed} được xác nhận, {conflicts} xung đột, {failed} thất bại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="382"/>
+        <location filename="../tasks.py" line="383"/>
         <source>{analysed} cases analysed: {in_flood} in a flood zone, {in_landslide} in or near a landslide zone, {unknown} with unknown flood status.</source>
         <translation>Đã phân tích {analysed} trường hợp: {in_flood} trong vùng ngập, {in_landslide} trong hoặc gần vùng sạt lở, {unknown} chưa xác định được tình trạng ngập.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="266"/>
+        <location filename="../tasks.py" line="267"/>
         <source>{} cases with a status change waiting to be sent were kept as they are.</source>
         <translation>{} trường hợp có thay đổi trạng thái đang chờ gửi được giữ nguyên.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="293"/>
+        <location filename="../tasks.py" line="294"/>
         <source>Could not read or write the outbox {}.</source>
         <translation>Không đọc hoặc ghi được hàng đợi gửi {}.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="594"/>
+        <location filename="../tasks.py" line="595"/>
         <source>{ids} and {count} more</source>
         <translation>{ids} và {count} trường hợp khác</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="615"/>
+        <location filename="../tasks.py" line="616"/>
         <source>Conflicts: {}. Open SOS &gt; Resolve conflicts… to choose which status to keep.</source>
         <translation>Xung đột: {}. Mở SOS &gt; Giải quyết xung đột… để chọn trạng thái cần giữ.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="621"/>
+        <location filename="../tasks.py" line="622"/>
         <source>Failed: {}. The outbox keeps them for a retry.</source>
         <translation>Gửi lỗi: {}. Hàng đợi gửi giữ lại chúng để thử lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="627"/>
+        <location filename="../tasks.py" line="628"/>
         <source>{count} status changes could not be sent: {error} They are kept and will be sent again.</source>
         <translation>Không gửi được {count} thay đổi trạng thái: {error} Chúng được giữ lại và sẽ được gửi lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="634"/>
+        <location filename="../tasks.py" line="635"/>
         <source>No status changes are waiting to be sent.</source>
         <translation>Không có thay đổi trạng thái nào đang chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="679"/>
+        <location filename="../tasks.py" line="680"/>
         <source>The status changes could not be sent: {} They are kept in the outbox.</source>
         <translation>Không gửi được các thay đổi trạng thái: {} Chúng được giữ trong hàng đợi gửi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="735"/>
+        <location filename="../tasks.py" line="736"/>
         <source>Reading the history of cases</source>
         <translation>Đang đọc lịch sử của các trường hợp</translation>
     </message>

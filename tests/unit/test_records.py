@@ -730,3 +730,18 @@ def test_reason_rebuilt_from_template(properties):
     with pytest.raises(RecordError) as caught:
         parse(**properties)
     assert caught.value.template.format(**caught.value.values) == caught.value.reason
+
+
+def test_created_at_out_of_utc_range_reason():
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [109.3, 13.08]},
+        "properties": {"external_id": "far-past", "created_at": "0001-01-01T00:00:00+01:00"},
+    }
+
+    with pytest.raises(RecordError) as caught:
+        parse_feature(feature)
+
+    assert caught.value.field == "created_at"
+    assert "outside the years 1 to 9999" in caught.value.reason
+    assert caught.value.reason.startswith("created_at: ")
