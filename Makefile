@@ -14,7 +14,7 @@ DEBIAN_PACKAGES := qgis python3-qgis gdal-bin pyqt5-dev-tools qttools5-dev-tools
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: help system-deps venv test test-unit demo lint format translations package install screenshot soak clean
+.PHONY: help system-deps venv test test-unit demo lint format translations package install screenshot soak bench clean
 
 help:
 	@echo "make test       install what is missing, then run all tests"
@@ -23,6 +23,7 @@ help:
 	@echo "make package    build dist/$(PLUGIN)-$(VERSION).zip for the QGIS plugin manager"
 	@echo "make install    copy the plugin into a QGIS profile (QGIS_PROFILE_DIR)"
 	@echo "make translations  refresh the .ts files and compile the .qm files"
+	@echo "make bench      live sync of 50k cases and overlay of 100k points; writes bench-results.json"
 	@echo "make soak       fault and crash soak of status changes (SOAK_SECONDS, default 60)"
 	@echo "make screenshot QGIS desktop under Xvfb with the demo project (LOCALE=vi, OUT=dir)"
 
@@ -62,6 +63,11 @@ demo: venv
 	  $(if $(SOS_DATA),--sos-data "$(SOS_DATA)") \
 	  $(if $(FLOOD),--flood "$(FLOOD)") \
 	  $(if $(LANDSLIDE),--landslide "$(LANDSLIDE)")
+
+# Live sync of 50,000 cases and the hazard overlay of 100,000 points against QGIS's own join; prints the
+# figures and writes bench-results.json (BENCH_OUT sets the folder).
+bench: venv
+	$(PY) scripts/bench.py
 
 # Several simulated officers change statuses through a faulty loopback proxy while the server is killed and
 # restarted; prints attempted, acknowledged, lost and applied_twice (SOAK_SECONDS, default 60).
