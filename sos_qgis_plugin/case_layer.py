@@ -350,6 +350,10 @@ class CaseLayerStore:
                 new_features.append(self._new_feature(fields, index_of, values, geometry))
                 continue
             fid, version, old_geometry, hazard = current
+            if version is not None and record.version is not None and record.version < version:
+                # A slow fetch may bring a case older than one already confirmed here: never go back in time.
+                stats.unchanged += 1
+                continue
             moved = not _same_location(old_geometry, geometry)
             if version == record.version and not moved:
                 stats.unchanged += 1

@@ -611,6 +611,27 @@ def _ordered_flags(flags: list) -> list:
     return [flag for flag in QUALITY_FLAGS if flag in unique]
 
 
+# Fields of which a case record has at least one; a feature with none of them is not a case.
+_CASE_MARKER_FIELDS = (
+    "id",
+    "external_id",
+    "description",
+    "people_count",
+    "household_count",
+    "phone",
+    "address",
+    "created_at",
+)
+
+
+def _looks_like_area_not_case(feature: dict, properties: dict) -> bool:
+    geometry = feature.get("geometry")
+    geometry_type = geometry.get("type") if isinstance(geometry, dict) else None
+    if geometry_type in (None, "Point", "MultiPoint") or feature.get("id"):
+        return False
+    return not any(properties.get(name) not in (None, "", []) for name in _CASE_MARKER_FIELDS)
+
+
 def parse_feature(
     feature: dict,
     *,
@@ -645,6 +666,11 @@ def parse_feature(
         template = QT_TRANSLATE_NOOP("SosErrors", "invalid properties: expected a JSON object, got {value}")
         raise RecordError.from_template(template, "properties", value=_show(properties))
 
+    if _looks_like_area_not_case(feature, properties):
+        # A hazard polygon or another area feature must not become an SOS case at its centroid. A bare point
+        # stays a case: an SOS may carry nothing but its location.
+        template = QT_TRANSLATE_NOOP("SosErrors", "not an SOS case: an area with none of the fields external_id, description, people_count, household_count, phone, address, created_at")  # noqa: E501  # fmt: skip
+        raise RecordError.from_template(template, "properties")
     kept_flags = _read_kept_flags(properties)
     kept_location = _Location(
         note=_read_kept_text(properties, "location_note"),

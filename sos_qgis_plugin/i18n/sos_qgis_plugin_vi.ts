@@ -199,6 +199,44 @@
     </message>
 </context>
 <context>
+    <name>FailedChangesDialog</name>
+    <message>
+        <location filename="../plugin.py" line="79"/>
+        <source>Retry failed status changes</source>
+        <translation>Thử lại các thay đổi trạng thái bị lỗi</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="83"/>
+        <source>The server did not apply these status changes. Send them again, each based on the case version it was made from?</source>
+        <translation>Máy chủ chưa áp dụng các thay đổi trạng thái này. Gửi lại chúng, mỗi thay đổi vẫn dựa trên phiên bản của trường hợp lúc thay đổi được tạo?</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="96"/>
+        <source>Case</source>
+        <translation>Trường hợp</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="97"/>
+        <source>Requested status</source>
+        <translation>Trạng thái yêu cầu</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="98"/>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="99"/>
+        <source>Last error</source>
+        <translation>Lỗi gần nhất</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="121"/>
+        <source>Send again</source>
+        <translation>Gửi lại</translation>
+    </message>
+</context>
+<context>
     <name>Network</name>
     <message>
         <location filename="../network.py" line="74"/>
@@ -302,17 +340,17 @@
         <translation>Không thêm được các trường còn thiếu vào lớp trường hợp SOS {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="495"/>
+        <location filename="../case_layer.py" line="499"/>
         <source>Could not write the cases to the layer {}.</source>
         <translation>Không ghi được các trường hợp vào lớp {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="660"/>
+        <location filename="../case_layer.py" line="664"/>
         <source>Could not store the sync state in {}.</source>
         <translation>Không lưu được trạng thái đồng bộ vào {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="527"/>
+        <location filename="../case_layer.py" line="531"/>
         <source>Could not read the outbox {}.</source>
         <translation>Không đọc được hàng đợi gửi {}.</translation>
     </message>
@@ -325,107 +363,107 @@
         <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký SOS.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="248"/>
+        <location filename="../core/api_client.py" line="340"/>
         <source>The server&apos;s list of cases is not a GeoJSON FeatureCollection.</source>
         <translation>Danh sách trường hợp do máy chủ gửi không phải là GeoJSON FeatureCollection.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="281"/>
+        <location filename="../core/api_client.py" line="373"/>
         <source>The server sent case {case_id} without a version.</source>
         <translation>Máy chủ gửi trường hợp {case_id} mà không có số phiên bản.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="364"/>
+        <location filename="../core/api_client.py" line="456"/>
         <source>The server&apos;s history of case {case_id} has no list of entries.</source>
         <translation>Lịch sử trường hợp {case_id} do máy chủ gửi không có danh sách các mục.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="481"/>
+        <location filename="../core/api_client.py" line="586"/>
         <source>The server redirected a change (HTTP {status}) to {host}. The change was not sent there. Check the service URL.</source>
         <translation>Máy chủ chuyển hướng một thay đổi (HTTP {status}) sang {host}. Thay đổi không được gửi tới đó. Hãy kiểm tra địa chỉ dịch vụ.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="495"/>
+        <location filename="../core/api_client.py" line="600"/>
         <source>The server redirected the request more than {count} times. Check the service URL.</source>
         <translation>Máy chủ chuyển hướng yêu cầu quá {count} lần. Hãy kiểm tra địa chỉ dịch vụ.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="535"/>
+        <location filename="../core/api_client.py" line="710"/>
         <source>Could not connect to {host} within {seconds:g} seconds. Check the network and the proxy.</source>
         <translation>Không kết nối được tới {host} trong vòng {seconds:g} giây. Hãy kiểm tra mạng và máy chủ proxy.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="538"/>
+        <location filename="../core/api_client.py" line="713"/>
         <source>The server {host} did not answer within {seconds:g} seconds. Try again later.</source>
         <translation>Máy chủ {host} không phản hồi trong vòng {seconds:g} giây. Hãy thử lại sau.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="541"/>
+        <location filename="../core/api_client.py" line="716"/>
         <source>The secure connection to {host} failed: its certificate is not trusted.</source>
         <translation>Kết nối bảo mật tới {host} thất bại: chứng chỉ của máy chủ không được tin cậy.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="544"/>
+        <location filename="../core/api_client.py" line="719"/>
         <source>Could not connect to {host} through the proxy. Check the proxy settings.</source>
         <translation>Không kết nối được tới {host} qua máy chủ proxy. Hãy kiểm tra cài đặt proxy.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="547"/>
+        <location filename="../core/api_client.py" line="727"/>
         <source>Could not connect to {host}. Check the network and the service URL.</source>
         <translation>Không kết nối được tới {host}. Hãy kiểm tra mạng và địa chỉ dịch vụ.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="568"/>
+        <location filename="../core/api_client.py" line="748"/>
         <source>The server did not accept the sign-in (HTTP {status}). Sign in again.</source>
         <translation>Máy chủ không chấp nhận đăng nhập (HTTP {status}). Hãy đăng nhập lại.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="577"/>
+        <location filename="../core/api_client.py" line="757"/>
         <source>Your account is not allowed to do this (HTTP {status}): {explanation}</source>
         <translation>Tài khoản của bạn không có quyền thực hiện thao tác này (HTTP {status}): {explanation}</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="586"/>
+        <location filename="../core/api_client.py" line="766"/>
         <source>Not found on the server (HTTP {status}): {explanation}</source>
         <translation>Không tìm thấy trên máy chủ (HTTP {status}): {explanation}</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="596"/>
+        <location filename="../core/api_client.py" line="776"/>
         <source>Someone else changed this case first (HTTP {status}). Compare both values and decide.</source>
         <translation>Người khác đã thay đổi trường hợp này trước (HTTP {status}). Hãy so sánh hai giá trị rồi quyết định.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="648"/>
+        <location filename="../core/api_client.py" line="828"/>
         <source>The server answered with a web page (HTTP {status}). Check the service URL and the proxy.</source>
         <translation>Máy chủ trả về một trang web (HTTP {status}). Hãy kiểm tra địa chỉ dịch vụ và máy chủ proxy.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="615"/>
+        <location filename="../core/api_client.py" line="795"/>
         <source>The server is busy and asked to slow down (HTTP {status}). Try again in a minute.</source>
         <translation>Máy chủ đang quá tải và yêu cầu giảm tần suất gửi (HTTP {status}). Hãy thử lại sau một phút.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="624"/>
+        <location filename="../core/api_client.py" line="804"/>
         <source>The server failed to handle the request (HTTP {status}): {explanation}</source>
         <translation>Máy chủ không xử lý được yêu cầu (HTTP {status}): {explanation}</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="632"/>
+        <location filename="../core/api_client.py" line="812"/>
         <source>The server rejected the request (HTTP {status}): {explanation}</source>
         <translation>Máy chủ từ chối yêu cầu (HTTP {status}): {explanation}</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="660"/>
+        <location filename="../core/api_client.py" line="840"/>
         <source>The server answered with data that is not JSON (HTTP {status}).</source>
         <translation>Máy chủ trả về dữ liệu không phải JSON (HTTP {status}).</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="750"/>
+        <location filename="../core/api_client.py" line="935"/>
         <source>The server returned {count} results for {expected} status changes.</source>
         <translation>Máy chủ trả về {count} kết quả cho {expected} thay đổi trạng thái.</translation>
     </message>
     <message>
-        <location filename="../core/api_client.py" line="763"/>
+        <location filename="../core/api_client.py" line="948"/>
         <source>The server returned the result for case {result_id} where case {case_id} was expected.</source>
         <translation>Máy chủ trả về kết quả của trường hợp {result_id} trong khi cần kết quả của trường hợp {case_id}.</translation>
     </message>
@@ -495,17 +533,17 @@
         <translation>không nhận dạng được kiểu hình học {value}</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="636"/>
+        <location filename="../core/records.py" line="657"/>
         <source>invalid feature: expected a JSON object, got {value}</source>
         <translation>đối tượng không hợp lệ: cần một đối tượng JSON, nhận được {value}</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="639"/>
+        <location filename="../core/records.py" line="660"/>
         <source>invalid feature type {value}</source>
         <translation>kiểu đối tượng {value} không hợp lệ</translation>
     </message>
     <message>
-        <location filename="../core/records.py" line="645"/>
+        <location filename="../core/records.py" line="666"/>
         <source>invalid properties: expected a JSON object, got {value}</source>
         <translation>thuộc tính (properties) không hợp lệ: cần một đối tượng JSON, nhận được {value}</translation>
     </message>
@@ -554,88 +592,118 @@
         <source>{name}: {reason}</source>
         <translation>{name}: {reason}</translation>
     </message>
+    <message>
+        <location filename="../core/api_client.py" line="666"/>
+        <source>The server&apos;s response is larger than {megabytes:g} MiB, so it was not read. Check the service URL, or ask for fewer cases per page.</source>
+        <translation>Phản hồi của máy chủ lớn hơn {megabytes:g} MiB nên không được đọc. Hãy kiểm tra địa chỉ dịch vụ, hoặc yêu cầu ít trường hợp hơn trên mỗi trang.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="707"/>
+        <source>The server {host} did not answer in full within {seconds:g} seconds. Try again later.</source>
+        <translation>Máy chủ {host} không phản hồi đầy đủ trong vòng {seconds:g} giây. Hãy thử lại sau.</translation>
+    </message>
+    <message>
+        <location filename="../core/api_client.py" line="724"/>
+        <source>The connection to {host} broke before the whole response arrived. Try again.</source>
+        <translation>Kết nối tới {host} bị ngắt trước khi nhận đủ phản hồi. Hãy thử lại.</translation>
+    </message>
+    <message>
+        <location filename="../core/outbox.py" line="86"/>
+        <source>The server&apos;s results do not match the status changes sent. The changes are kept and will be sent again.</source>
+        <translation>Kết quả của máy chủ không khớp với các thay đổi trạng thái đã gửi. Các thay đổi được giữ lại và sẽ được gửi lại.</translation>
+    </message>
+    <message>
+        <location filename="../core/records.py" line="672"/>
+        <source>not an SOS case: an area with none of the fields external_id, description, people_count, household_count, phone, address, created_at</source>
+        <translation>không phải trường hợp SOS: một vùng không có trường nào trong số external_id, description, people_count, household_count, phone, address, created_at</translation>
+    </message>
 </context>
 <context>
     <name>SosFetchCases</name>
     <message>
-        <location filename="../processing/fetch_cases.py" line="64"/>
+        <location filename="../processing/fetch_cases.py" line="66"/>
         <source>Fetch SOS cases</source>
         <translation>Tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="78"/>
+        <location filename="../processing/fetch_cases.py" line="80"/>
         <source>Service URL</source>
         <translation>Địa chỉ dịch vụ (URL)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="83"/>
+        <location filename="../processing/fetch_cases.py" line="85"/>
         <source>Authentication configuration (token)</source>
         <translation>Cấu hình xác thực (mã truy cập)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="89"/>
+        <location filename="../processing/fetch_cases.py" line="91"/>
         <source>Service area</source>
         <translation>Khu vực phục vụ</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="94"/>
+        <location filename="../processing/fetch_cases.py" line="96"/>
         <source>Cases GeoPackage</source>
         <translation>Tệp GeoPackage chứa các trường hợp</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="94"/>
+        <location filename="../processing/fetch_cases.py" line="96"/>
         <source>GeoPackage (*.gpkg)</source>
         <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="101"/>
+        <location filename="../processing/fetch_cases.py" line="103"/>
         <source>Cases fetched</source>
         <translation>Số trường hợp đã tải</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="101"/>
+        <location filename="../processing/fetch_cases.py" line="103"/>
         <source>Cases added</source>
         <translation>Số trường hợp mới</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="101"/>
+        <location filename="../processing/fetch_cases.py" line="103"/>
         <source>Cases updated</source>
         <translation>Số trường hợp đã cập nhật</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="101"/>
+        <location filename="../processing/fetch_cases.py" line="103"/>
         <source>Records rejected</source>
         <translation>Số bản ghi bị loại</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="150"/>
+        <location filename="../processing/fetch_cases.py" line="152"/>
         <source>Full fetch: every case is read.</source>
         <translation>Tải toàn bộ: đọc tất cả các trường hợp.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="150"/>
+        <location filename="../processing/fetch_cases.py" line="152"/>
         <source>Fetching the cases changed since {}.</source>
         <translation>Đang tải các trường hợp thay đổi từ {}.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="165"/>
+        <location filename="../processing/fetch_cases.py" line="167"/>
         <source>Cancelled: the GeoPackage was not changed.</source>
         <translation>Đã hủy: tệp GeoPackage không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="179"/>
+        <location filename="../processing/fetch_cases.py" line="189"/>
         <source>Record rejected: {}</source>
         <translation>Bản ghi bị loại: {}</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="184"/>
+        <location filename="../processing/fetch_cases.py" line="194"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {rejected} rejected.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {rejected} bị loại.</translation>
     </message>
     <message>
-        <location filename="../processing/fetch_cases.py" line="67"/>
+        <location filename="../processing/fetch_cases.py" line="69"/>
         <source>Fetches SOS cases from the service into the layer sos_cases of a GeoPackage. When the GeoPackage already exists, its cases are updated in place: the first run fetches every case and later runs only the cases changed since the previous run. The token is read from the chosen QGIS authentication configuration. The service area is an optional extent: cases outside it are still fetched, and flagged outside_service_area in the field quality_flags.</source>
         <translation>Tải các trường hợp SOS từ dịch vụ vào lớp sos_cases của một tệp GeoPackage. Khi tệp GeoPackage đã có, các trường hợp trong đó được cập nhật tại chỗ: lần chạy đầu tải mọi trường hợp, các lần sau chỉ tải những trường hợp đã thay đổi kể từ lần trước. Mã truy cập được đọc từ cấu hình xác thực QGIS đã chọn. Vùng phục vụ là một phạm vi tùy chọn: các trường hợp nằm ngoài vùng vẫn được tải và được đánh dấu outside_service_area trong trường quality_flags.</translation>
+    </message>
+    <message>
+        <location filename="../processing/fetch_cases.py" line="206"/>
+        <source>{} cases with a status change still to be confirmed were left as they are.</source>
+        <translation>{} trường hợp có thay đổi trạng thái còn chờ xác nhận được giữ nguyên.</translation>
     </message>
 </context>
 <context>
@@ -669,129 +737,139 @@
 <context>
     <name>SosPlugin</name>
     <message>
-        <location filename="../plugin.py" line="285"/>
+        <location filename="../plugin.py" line="370"/>
         <source>SOS</source>
         <translation>SOS</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="137"/>
+        <location filename="../plugin.py" line="218"/>
         <source>Connect…</source>
         <translation>Kết nối…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="138"/>
+        <location filename="../plugin.py" line="219"/>
         <source>Fetch now</source>
         <translation>Tải ngay</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="139"/>
+        <location filename="../plugin.py" line="220"/>
         <source>Add flood layer…</source>
         <translation>Thêm lớp ngập lụt…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="142"/>
+        <location filename="../plugin.py" line="223"/>
         <source>Add landslide layer…</source>
         <translation>Thêm lớp sạt lở…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="145"/>
+        <location filename="../plugin.py" line="226"/>
         <source>Analyse hazards</source>
         <translation>Phân tích nguy cơ</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="148"/>
+        <location filename="../plugin.py" line="229"/>
         <source>Set status of selected cases…</source>
         <translation>Đặt trạng thái cho các trường hợp đã chọn…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="272"/>
+        <location filename="../plugin.py" line="357"/>
         <source>Some features are turned off: {missing}. To install: {hint}</source>
         <translation>Một số chức năng đang bị tắt: {missing}. Cách cài đặt: {hint}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="300"/>
+        <location filename="../plugin.py" line="385"/>
         <source>The SOS service rejected the token, so auto-refresh is paused. Sign in again with SOS &gt; Connect… and enter a valid token.</source>
         <translation>Dịch vụ SOS từ chối mã truy cập nên đã tạm dừng tự động làm mới. Hãy đăng nhập lại qua SOS &gt; Kết nối… và nhập mã truy cập hợp lệ.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="406"/>
+        <location filename="../plugin.py" line="491"/>
         <source>A fetch is already running. Wait for it to finish.</source>
         <translation>Đang có một lượt tải chạy. Hãy chờ lượt tải đó xong.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="464"/>
+        <location filename="../plugin.py" line="549"/>
         <source>Add flood layer</source>
         <translation>Thêm lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="466"/>
+        <location filename="../plugin.py" line="551"/>
         <source>Add landslide layer</source>
         <translation>Thêm lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="467"/>
+        <location filename="../plugin.py" line="552"/>
         <source>All files (*)</source>
         <translation>Tất cả các tệp (*)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="478"/>
+        <location filename="../plugin.py" line="563"/>
         <source>Added {name} as a {kind} layer.</source>
         <translation>Đã thêm {name} làm lớp {kind}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="483"/>
+        <location filename="../plugin.py" line="568"/>
         <source>flood</source>
         <translation>ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="483"/>
+        <location filename="../plugin.py" line="568"/>
         <source>landslide</source>
         <translation>sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="498"/>
+        <location filename="../plugin.py" line="583"/>
         <source>{path} could not be opened as a vector or raster layer.</source>
         <translation>Không mở được {path} dưới dạng lớp vector hoặc raster.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="514"/>
+        <location filename="../plugin.py" line="599"/>
         <source>There is no case layer yet. Fetch cases first.</source>
         <translation>Chưa có lớp trường hợp SOS. Hãy tải các trường hợp trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="519"/>
+        <location filename="../plugin.py" line="604"/>
         <source>There is no hazard layer. Add a flood or landslide layer first.</source>
         <translation>Chưa có lớp nguy cơ. Hãy thêm lớp ngập lụt hoặc sạt lở trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="555"/>
+        <location filename="../plugin.py" line="640"/>
         <source>No cases are selected. Select cases on the case layer first.</source>
         <translation>Chưa chọn trường hợp nào. Hãy chọn các trường hợp trên lớp trường hợp SOS trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="151"/>
+        <location filename="../plugin.py" line="232"/>
         <source>Resolve conflicts…</source>
         <translation>Giải quyết xung đột…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="581"/>
+        <location filename="../plugin.py" line="865"/>
         <source>The status changes could not be stored in the outbox {path}: {error}</source>
         <translation>Không lưu được các thay đổi trạng thái vào hàng đợi gửi {path}: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="677"/>
+        <location filename="../plugin.py" line="774"/>
         <source>There are no status conflicts to resolve.</source>
         <translation>Không có xung đột trạng thái nào cần giải quyết.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="726"/>
+        <location filename="../plugin.py" line="823"/>
         <source>The choices could not be stored in the outbox: {}</source>
         <translation>Không lưu được các lựa chọn vào hàng đợi gửi: {}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="734"/>
+        <location filename="../plugin.py" line="831"/>
         <source>{kept} conflicts resolved by keeping theirs, {applied} by applying yours.</source>
         <translation>Đã giải quyết {kept} xung đột bằng cách giữ của họ, {applied} xung đột bằng cách áp dụng của bạn.</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="235"/>
+        <source>Retry failed changes…</source>
+        <translation>Thử lại các thay đổi bị lỗi…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="855"/>
+        <source>There are no failed status changes to retry.</source>
+        <translation>Không có thay đổi trạng thái bị lỗi nào cần thử lại.</translation>
     </message>
 </context>
 <context>
@@ -1044,7 +1122,7 @@
         <translation>Đã sửa {} hình học nguy cơ không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="656"/>
+        <location filename="../tasks.py" line="677"/>
         <source>Sending status changes</source>
         <translation>Đang gửi các thay đổi trạng thái</translation>
     </message>
@@ -1054,7 +1132,7 @@
         <translation>Không gửi được các thay đổi trạng thái: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="604"/>
+        <location filename="../tasks.py" line="625"/>
         <source>{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.</source>
         <translation>Đã gửi {sent} thay đổi trạng thái: {confirmed} được xác nhận, {conflicts} xung đột, {failed} thất bại.</translation>
     </message>
@@ -1074,37 +1152,37 @@
         <translation>Không đọc hoặc ghi được hàng đợi gửi {}.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="595"/>
+        <location filename="../tasks.py" line="616"/>
         <source>{ids} and {count} more</source>
         <translation>{ids} và {count} trường hợp khác</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="616"/>
+        <location filename="../tasks.py" line="637"/>
         <source>Conflicts: {}. Open SOS &gt; Resolve conflicts… to choose which status to keep.</source>
         <translation>Xung đột: {}. Mở SOS &gt; Giải quyết xung đột… để chọn trạng thái cần giữ.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="622"/>
+        <location filename="../tasks.py" line="643"/>
         <source>Failed: {}. The outbox keeps them for a retry.</source>
         <translation>Gửi lỗi: {}. Hàng đợi gửi giữ lại chúng để thử lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="628"/>
+        <location filename="../tasks.py" line="649"/>
         <source>{count} status changes could not be sent: {error} They are kept and will be sent again.</source>
         <translation>Không gửi được {count} thay đổi trạng thái: {error} Chúng được giữ lại và sẽ được gửi lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="635"/>
+        <location filename="../tasks.py" line="656"/>
         <source>No status changes are waiting to be sent.</source>
         <translation>Không có thay đổi trạng thái nào đang chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="680"/>
+        <location filename="../tasks.py" line="701"/>
         <source>The status changes could not be sent: {} They are kept in the outbox.</source>
         <translation>Không gửi được các thay đổi trạng thái: {} Chúng được giữ trong hàng đợi gửi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="736"/>
+        <location filename="../tasks.py" line="758"/>
         <source>Reading the history of cases</source>
         <translation>Đang đọc lịch sử của các trường hợp</translation>
     </message>

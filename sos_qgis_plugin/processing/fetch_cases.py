@@ -25,11 +25,13 @@ from ..case_layer import (
     CaseLayerStore,
     create_or_open_case_layer,
     read_sync_state,
+    update_sync_states,
     write_sync_state,
 )
 from ..core.errors import SosError
 from ..gui import error_message, rejection_reason
 from ..style import save_default_style
+from ..tasks import unconfirmed_case_ids_of
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -165,8 +167,16 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
                 raise QgsProcessingException(
                     QCoreApplication.translate("SosFetchCases", "Cancelled: the GeoPackage was not changed.")
                 )
-            stats = CaseLayerStore(layer).apply_records(result.records)
-            write_sync_state(gpkg_path, result.next_updated_since, CASE_LAYER_NAME, service_url, service_area)
+            # Cases with an unconfirmed status change in the outbox keep the officer's version, as in the
+            # plugin's own fetch; the outbox is read again here because a send may have confirmed some.
+            protected_ids = unconfirmed_case_ids_of(layer)
+            stats = CaseLayerStore(layer).apply_records(result.records, protected_ids=protected_ids)
+            if not stats.kept_pending:
+                # A case kept back must be read again on the next fetch, so the sync time stays put.
+                write_sync_state(
+                    gpkg_path, result.next_updated_since, CASE_LAYER_NAME, service_url, service_area
+                )
+            update_sync_states(layer)
         except SosError as error:
             LOGGER.warning("sos:fetchcases failed: %s (%s)", error.message, error.details)
             raise QgsProcessingException(error_message(error)) from error
@@ -192,6 +202,13 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
                 rejected=len(result.rejected),
             )
         )
+        if stats.kept_pending:
+            feedback.pushInfo(
+                QCoreApplication.translate(
+                    "SosFetchCases",
+                    "{} cases with a status change still to be confirmed were left as they are.",
+                ).format(stats.kept_pending)
+            )
         return {
             self.OUTPUT: gpkg_path,
             self.FETCHED: len(result.records),

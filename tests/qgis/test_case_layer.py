@@ -321,3 +321,19 @@ def test_analysed_at_round_trip(case_layer, sos_server, shared_dir, fetch_record
     value = _features_by_id(case_layer)[records[0].id]["analysed_at"]
     assert value.time().hour() == 10
     assert from_qdatetime(value) == stamp
+
+
+def test_older_version_never_written(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
+    store = CaseLayerStore(case_layer)
+    records = fetch_records(sos_server).records
+    record = next(record for record in records if record.lon is not None)
+    newer = dataclasses.replace(record, status="in_progress", version=record.version + 1)
+    store.apply_records([newer])
+
+    stats = store.apply_records([record])
+
+    feature = _features_by_id(case_layer)[record.id]
+    assert stats.updated == 0
+    assert feature["status"] == "in_progress"
+    assert feature["version"] == record.version + 1

@@ -264,3 +264,24 @@ def test_setstatus_conflict_left_unchanged(real_server, officer_authcfg, fetched
     # The layer shows the server's current case (theirs) and marks the conflict until the officer resolves it.
     assert cases.getFeature(fids[0])["status"] == "in_progress"
     assert cases.getFeature(fids[0])["sync_state"] == "conflict"
+
+
+def test_fetchcases_keeps_pending_case(real_server, officer_authcfg, fetched_gpkg):
+    from sos_qgis_plugin.core.api_client import StatusChange
+    from sos_qgis_plugin.core.outbox import Outbox, outbox_path_for
+
+    cases = _cases_layer(fetched_gpkg)
+    feature = next(cases.getFeatures())
+    case_id, version = feature["id"], int(feature["version"])
+    with Outbox(outbox_path_for(fetched_gpkg)) as outbox:
+        outbox.queue([StatusChange(case_id=case_id, status="supported", note="mine", if_version=version)])
+    other = SosClient(ClientConfig(base_url=real_server.url, token=real_server.tokens["officer"]))
+    other.set_status(case_id, "unreachable", version=version, note="theirs")
+
+    result = _fetch(real_server, officer_authcfg, fetched_gpkg)
+
+    kept = _cases_layer(fetched_gpkg).getFeature(feature.id())
+    assert result["UPDATED"] == 0
+    assert kept["status"] == feature["status"]
+    assert kept["version"] == version
+    assert kept["sync_state"] == "pending"

@@ -745,3 +745,25 @@ def test_created_at_out_of_utc_range_reason():
     assert caught.value.field == "created_at"
     assert "outside the years 1 to 9999" in caught.value.reason
     assert caught.value.reason.startswith("created_at: ")
+
+
+def test_hazard_polygon_not_a_case():
+    ring = [[109.2, 13.0], [109.4, 13.2], [109.4, 13.0], [109.2, 13.0]]
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    feature = {"type": "Feature", "properties": {"name": "bowtie"}, "geometry": geometry}
+
+    with pytest.raises(RecordError) as caught:
+        parse_feature(feature)
+
+    assert caught.value.field == "properties"
+    assert "not an SOS case" in caught.value.reason
+
+
+def test_bare_point_still_a_case():
+    point = {"type": "Point", "coordinates": [109.3, 13.08]}
+    feature = {"type": "Feature", "properties": {}, "geometry": point}
+
+    record = parse_feature(feature)
+
+    assert record.lon == 109.3
+    assert record.status == "needs_help"
