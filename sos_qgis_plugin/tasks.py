@@ -520,27 +520,41 @@ def send_outbox(
 ) -> SendReport:
     """Send the outbox's sendable batches (only those in `batch_keys` when given) and store each result.
 
-    Each batch goes with its stored Idempotency-Key and a body built from its stored changes in stored order,
-    so a resend after a crash is byte for byte the first request and the server replays it. A transient error
-    (see is_transient_send_error) stops the pass and leaves the changes pending or sent. A batch that the
-    server rejects as a whole gets its changes marked failed, and the pass goes on.
+    Each batch goes with its stored Idempotency-Key and a body built from the changes that
+    Outbox.claim_batch marks sent in the same transaction, in stored order. So a change superseded while an
+    earlier batch was in flight is never sent, and a resend after a crash is byte for byte the first
+    request, which the server replays. The sendable batches are read again after each batch, so a batch
+    released by a confirmed earlier change of its case (and rebased onto it), or queued meanwhile, goes in
+    the same pass; each batch is sent at most once per pass. A held batch waits for a later pass.
+
+    A transient error (see is_transient_send_error), or results that do not pair with the changes sent,
+    stop the pass and leave the changes sent, to be resent with the same key. A batch that the server
+    rejects as a whole gets its changes marked failed, and the pass goes on.
     """
     from .core.api_client import StatusChange
 
     report = SendReport()
-    for batch in outbox.sendable_batches():
-        if batch_keys is not None and batch.batch_key not in batch_keys:
-            continue
-        if is_cancelled():
+    attempted: set[str] = set()
+    while not is_cancelled():
+        key = next(
+            (
+                key
+                for key in outbox.sendable_batch_keys()
+                if key not in attempted and (batch_keys is None or key in batch_keys)
+            ),
+            None,
+        )
+        if key is None:
             break
-        key = batch.batch_key
+        attempted.add(key)
+        claimed = outbox.claim_batch(key)
+        if not claimed:
+            continue
         body = [
             StatusChange(item.case_id, item.status, note=item.note, if_version=item.base_version)
-            for item in batch.changes
+            for item in claimed
         ]
-        attempt = batch.changes[0].attempts + 1
-        outbox.mark_sent(key)
-        LOGGER.info("Sending %d status changes (key %s, attempt %d)", len(body), key, attempt)
+        LOGGER.info("Sending %d status changes (key %s, attempt %d)", len(body), key, claimed[0].attempts)
         try:
             results = client.set_statuses(body, idempotency_key=key)
         except SosError as error:
@@ -554,7 +568,14 @@ def send_outbox(
             report.changes.extend(outbox.changes_in_batch(key))
             LOGGER.warning("The server rejected the batch with key %s: %s", key, error.details)
             continue
-        report.changes.extend(outbox.record_results(key, results))
+        try:
+            report.changes.extend(outbox.record_results(key, results))
+        except SosError as error:
+            # The outcome of each change is unknown: they stay sent, for a resend under the same key.
+            outbox.record_error(key, error.message)
+            report.error = error
+            LOGGER.warning("Results of the batch with key %s not stored: %s", key, error.details)
+            break
         for result in results:
             if result.outcome == "ok" and result.case:
                 report.confirmed_cases.append(result.case)
@@ -698,7 +719,8 @@ class SendOutboxTask(_SosTask):
 
         try:
             with Outbox(self.outbox_path) as outbox:
-                return sum(len(batch.changes) for batch in outbox.sendable_batches())
+                # Held batches wait too, so every pending or sent change counts.
+                return len(outbox.changes_in_state("pending", "sent"))
         except sqlite3.Error:
             LOGGER.exception("Outbox %s could not be read", self.outbox_path)
             return 0

@@ -15,6 +15,22 @@ Life of a change (the `state` column):
 - ``discarded``: a conflict resolved by keeping the server's value;
 - ``superseded``: replaced by a newer change (``replaced_by``): apply mine, retry, or a later status.
 
+Rules that keep every resend byte for byte the first request, and the changes of one case in order:
+
+- Claim: `Outbox.claim_batch` reads a batch's pending and sent rows, marks them sent and returns them in one
+  transaction, and the request body is built from exactly those rows. A row superseded before its batch was
+  first claimed is never sent.
+- Freeze: once a row of a batch has been sent (attempts > 0), the batch is frozen. A later change of one of
+  its cases does not supersede or remove that row, so the body under that key never changes. Only rows of
+  batches that were never sent can be superseded.
+- Hold: a batch waits while one of its cases has an earlier change in another batch that is still pending or
+  sent (unconfirmed). `sendable_batches` leaves such a batch out until the earlier change has a result.
+- Rebase: when the earlier change is confirmed, the case's later pending changes are based on the version the
+  server returned, so they apply cleanly. When it ends in a conflict or a failure, the later change
+  supersedes it and keeps its base version, because it is the officer's newest wish. If another user changed
+  the case, the later change comes back as a conflict of its own: it is never rebased onto a version the
+  officer has not seen.
+
 Rows are never deleted except by `Outbox.prune`, which removes finished rows older than a given age.
 Each Outbox object owns one SQLite connection and must stay on the thread that opened it; every thread
 opens its own. Each public method runs in one transaction.
@@ -30,6 +46,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
+
+from .errors import QT_TRANSLATE_NOOP, SosError
 
 #: The server accepts at most this many changes under one Idempotency-Key.
 MAX_CHANGES_PER_KEY = 1000
@@ -65,6 +83,8 @@ _SYNC_STATE_OF = {
 }
 # When a case has several open changes, the layer shows the one that needs the officer most.
 _SYNC_STATE_RANK = {"conflict": 0, "failed": 1, "sent": 2, "pending": 3}
+
+_RESULTS_MISMATCH_MESSAGE = QT_TRANSLATE_NOOP("SosErrors", "The server's results do not match the status changes sent. The changes are kept and will be sent again.")  # noqa: E501  # fmt: skip
 
 # Server outcome of a batch item -> outbox state.
 _STATE_OF_OUTCOME = {"ok": DONE, "conflict": CONFLICT, "not_found": NOT_FOUND, "invalid": INVALID}
@@ -194,10 +214,10 @@ class Outbox:
         """Store new pending changes and return them; one Idempotency-Key per MAX_CHANGES_PER_KEY changes.
 
         Each item needs `case_id`, `status`, `note` (or None) and `if_version` (the case version the change is
-        based on, or None for "any version"), as api_client.StatusChange has. A case's earlier change that
-        was never sent, or that ended in a conflict or a failure, is marked superseded by the new one. So the
-        outbox does not send two changes of one case made from the same version, except when the earlier
-        change was already sent: that one keeps its place, and the new one may then come back as a conflict.
+        based on, or None for "any version"), as api_client.StatusChange has. A case's earlier change in a
+        batch that was never sent, or that ended in a conflict or a failure, is marked superseded by the new
+        one. An earlier change in a batch already sent keeps its place (the batch is frozen), and the new one
+        is held until that change has a result, then rebased (see the module docstring).
         """
         items = list(changes)
         if not items:
@@ -220,14 +240,29 @@ class Outbox:
                     queued.append(change_id)
         return self._changes_by_ids(queued)
 
-    def mark_sent(self, batch_key: str, now: Optional[datetime] = None) -> None:
-        """Mark the unconfirmed changes of a batch sent and count an attempt; call it before the request."""
+    def claim_batch(self, batch_key: str, now: Optional[datetime] = None) -> list[OutboxChange]:
+        """Mark a batch's pending and sent changes sent, count an attempt, and return them in stored order.
+
+        Call it just before the request, and build the request body from exactly the returned changes. The
+        rows are read in the transaction that marks them, so a change superseded before the batch was first
+        sent is left out. From then on the batch is frozen. Returns [] when the batch has nothing to send
+        (unknown key, or every change superseded or answered).
+        """
         with self._transaction():
+            rows = self._unconfirmed_rows(batch_key)
+            if not rows:
+                return []
+            seqs = [row["seq"] for row in rows]
             self._db.execute(
                 "UPDATE changes SET state = ?, attempts = attempts + 1, updated_at = ? "
-                "WHERE batch_key = ? AND state IN (?, ?)",
-                (SENT, _now_text(now), batch_key, PENDING, SENT),
+                f"WHERE seq IN ({','.join('?' * len(seqs))})",
+                (SENT, _now_text(now), *seqs),
             )
+            return self._changes_where(f"seq IN ({','.join('?' * len(seqs))})", seqs)
+
+    def mark_sent(self, batch_key: str, now: Optional[datetime] = None) -> None:
+        """Mark the unconfirmed changes of a batch sent and count an attempt, as claim_batch does."""
+        self.claim_batch(batch_key, now)
 
     def record_results(
         self, batch_key: str, results: Sequence[Any], now: Optional[datetime] = None
@@ -235,19 +270,27 @@ class Outbox:
         """Store the server's result of each change of a batch, in the order sent; return the updated changes.
 
         Each result needs `case_id`, `outcome` (ok, conflict, not_found, invalid; any other is failed),
-        `detail` and `case` (the server's current case for a conflict). Raises ValueError, and stores
-        nothing, when the results do not match the batch's unconfirmed changes one to one.
+        `detail` and `case`. For ok, `case` is the changed case, and for a conflict the current one.
+        A confirmed change rebases the case's later pending changes onto the returned version; a change
+        that did not apply is superseded by the case's later pending change, when there is one.
+
+        Raises SosError, and stores nothing, when the results do not pair one to one, in order, with the
+        batch's unconfirmed changes: the changes stay sent, since their outcome is unknown, and the batch
+        can be resent under the same key.
         """
         stamp = _now_text(now)
         with self._transaction():
             rows = self._unconfirmed_rows(batch_key)
-            if len(rows) != len(results):
-                raise ValueError(f"batch {batch_key}: {len(results)} results for {len(rows)} changes")
-            for row, result in zip(rows, results):
-                if str(result.case_id) != row["case_id"]:
-                    raise ValueError(
-                        f"batch {batch_key}: result for case {result.case_id} where {row['case_id']} was sent"
-                    )
+            sent_ids = [row["case_id"] for row in rows]
+            result_ids = [str(result.case_id) for result in results]
+            if sent_ids != result_ids:
+                error = SosError(
+                    _RESULTS_MISMATCH_MESSAGE,
+                    f"batch {batch_key}: {len(result_ids)} results for {len(sent_ids)} changes; "
+                    f"sent {sent_ids[:20]}, results for {result_ids[:20]}",
+                )
+                error.template = _RESULTS_MISMATCH_MESSAGE
+                raise error
             for row, result in zip(rows, results):
                 state = _STATE_OF_OUTCOME.get(result.outcome, FAILED)
                 theirs = None
@@ -258,6 +301,10 @@ class Outbox:
                     "UPDATE changes SET state = ?, last_error = ?, theirs = ?, updated_at = ? WHERE seq = ?",
                     (state, error, theirs, stamp, row["seq"]),
                 )
+                if state == DONE:
+                    self._rebase_later(row, _version_of(result.case), stamp)
+                else:
+                    self._supersede_by_later(row, stamp)
             seqs = [row["seq"] for row in rows]
         return self._changes_where(f"seq IN ({','.join('?' * len(seqs))})", seqs) if seqs else []
 
@@ -360,11 +407,43 @@ class Outbox:
     # --- reading
 
     def sendable_batches(self) -> list[OutboxBatch]:
-        """Return the batches that have pending or sent changes, oldest first, each in the order queued."""
-        batches: dict[str, OutboxBatch] = {}
+        """Return the batches that can be sent now, oldest first, each with its changes in the order queued.
+
+        A batch is sendable when it has pending or sent changes and is not held. A held batch waits until
+        the earlier unconfirmed change of its case in another batch has a result (see the module
+        docstring). The oldest unconfirmed batch is never held, so this list is empty only when nothing
+        waits. The changes listed are for counting: build a request body from `claim_batch` instead.
+        """
+        keys = self.sendable_batch_keys()
+        if not keys:
+            return []
+        batches = {key: OutboxBatch(key) for key in keys}
         for change in self._changes_where("state IN (?, ?)", (PENDING, SENT)):
-            batches.setdefault(change.batch_key, OutboxBatch(change.batch_key)).changes.append(change)
+            batch = batches.get(change.batch_key)
+            if batch is not None:
+                batch.changes.append(change)
         return list(batches.values())
+
+    def sendable_batch_keys(self) -> list[str]:
+        """Return the keys of the sendable batches (see sendable_batches), oldest first."""
+        rows = self._db.execute(
+            "SELECT batch_key, MIN(seq) AS first_seq FROM changes WHERE state IN (?, ?) "
+            "GROUP BY batch_key ORDER BY first_seq",
+            (PENDING, SENT),
+        ).fetchall()
+        held = self.held_batch_keys()
+        return [row["batch_key"] for row in rows if row["batch_key"] not in held]
+
+    def held_batch_keys(self) -> set[str]:
+        """Return the keys of batches held back by an earlier unconfirmed change of one of their cases."""
+        rows = self._db.execute(
+            "SELECT DISTINCT later.batch_key FROM changes AS later JOIN changes AS earlier "
+            "ON earlier.case_id = later.case_id AND earlier.seq < later.seq "
+            "AND earlier.batch_key != later.batch_key "
+            "WHERE later.state IN (?, ?) AND earlier.state IN (?, ?)",
+            (PENDING, SENT, PENDING, SENT),
+        ).fetchall()
+        return {row["batch_key"] for row in rows}
 
     def changes_in_batch(self, batch_key: str) -> list[OutboxChange]:
         """Return every stored change under one Idempotency-Key, in the order queued."""
@@ -441,13 +520,43 @@ class Outbox:
         return change_id
 
     def _supersede_older(self, case_id: str, new_id: str, stamp: str) -> None:
-        # A pending change with attempts = 0 was never sent, so its key is unused and its batch body may
-        # change. A change that was sent keeps its place, because its resend must repeat the same body.
+        # A pending change in a batch of which no row was ever sent has an unused key, so that batch's body
+        # may still change. A batch with a sent row is frozen, because its resend must repeat the same body.
         self._db.execute(
             "UPDATE changes SET state = ?, resolution = 'replaced', replaced_by = ?, updated_at = ? "
-            "WHERE case_id = ? AND change_id != ? "
-            "AND ((state = ? AND attempts = 0) OR state IN (?, ?, ?, ?))",
+            "WHERE case_id = ? AND change_id != ? AND ("
+            "(state = ? AND NOT EXISTS (SELECT 1 FROM changes AS other "
+            "WHERE other.batch_key = changes.batch_key AND other.attempts > 0)) "
+            "OR state IN (?, ?, ?, ?))",
             (SUPERSEDED, new_id, stamp, case_id, new_id, PENDING, CONFLICT, *RETRYABLE_STATES),
+        )
+
+    def _rebase_later(self, row: sqlite3.Row, version: Optional[int], stamp: str) -> None:
+        # The later pending changes of the case were held while this one was unconfirmed. They were never
+        # sent (attempts = 0), so their bodies may change. "Any version" (NULL) stays as it is.
+        if version is None:
+            return
+        self._db.execute(
+            "UPDATE changes SET base_version = ?, updated_at = ? "
+            "WHERE case_id = ? AND seq > ? AND state = ? AND attempts = 0 "
+            "AND base_version IS NOT NULL AND base_version < ?",
+            (version, stamp, row["case_id"], row["seq"], PENDING, version),
+        )
+
+    def _supersede_by_later(self, row: sqlite3.Row, stamp: str) -> None:
+        # The change did not apply, and the officer has since made a newer change of the case: that one
+        # stands, as it would have had this change not been in flight when it was queued.
+        later = self._db.execute(
+            "SELECT change_id FROM changes WHERE case_id = ? AND seq > ? AND state = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (row["case_id"], row["seq"], PENDING),
+        ).fetchone()
+        if later is None:
+            return
+        self._db.execute(
+            "UPDATE changes SET state = ?, resolution = 'replaced', replaced_by = ?, updated_at = ? "
+            "WHERE seq = ?",
+            (SUPERSEDED, later["change_id"], stamp, row["seq"]),
         )
 
     def _unconfirmed_rows(self, batch_key: str) -> list[sqlite3.Row]:

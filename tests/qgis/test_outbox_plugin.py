@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from qgis.core import NULL
+from qgis.core import NULL, QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication
 
 from sos_qgis_plugin.case_layer import CaseLayerStore, outbox_path_of
 from sos_qgis_plugin.core.api_client import ClientConfig, SosClient, StatusChange
 from sos_qgis_plugin.core.outbox import Outbox
 from sos_qgis_plugin.tasks import FetchCasesTask, SendOutboxTask, format_case_ids
+
+STATES = ("pending", "sent", "done", "conflict", "failed", "not_found", "invalid", "discarded", "superseded")
 
 
 def _client(url: str, token: str) -> SosClient:
@@ -295,3 +301,126 @@ def test_style_outline_follows_sync_state(case_layer):
     stroke = symbol.symbolLayer(0).dataDefinedProperties().property(QgsSymbolLayer.PropertyStrokeColor)
     assert stroke.isActive()
     assert '"sync_state"' in stroke.expressionString()
+
+
+HOLD_LIMIT_S = 30.0
+_FORWARDED_HEADERS = ("Authorization", "Content-Type", "Accept", "Idempotency-Key", "If-Match")
+
+
+class _HoldingProxy:
+    """A loopback proxy to the test server that delays the response of the first batch POST until released.
+
+    The first batch reaches the server at once, so it is applied while its response waits. Every batch body
+    is kept in `bodies`, in the order the requests came.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = urlsplit(upstream)
+        self.forwarded = threading.Event()
+        self.release = threading.Event()
+        self.bodies: list[dict] = []
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+                proxy.forward(self)
+
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+                proxy.forward(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def forward(self, handler: BaseHTTPRequestHandler) -> None:
+        data = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        headers = {name: handler.headers[name] for name in _FORWARDED_HEADERS if handler.headers[name]}
+        connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=30)
+        try:
+            connection.request(handler.command, handler.path, body=data or None, headers=headers)
+            response = connection.getresponse()
+            status, content_type, payload = (
+                response.status,
+                response.getheader("Content-Type"),
+                response.read(),
+            )
+        finally:
+            connection.close()
+        hold = False
+        if handler.command == "POST" and handler.path.endswith("/status-changes"):
+            with self._lock:
+                self.bodies.append(json.loads(data))
+                hold = len(self.bodies) == 1
+        if hold:
+            self.forwarded.set()
+            self.release.wait(HOLD_LIMIT_S)
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type or "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def holding_proxy(sos_server) -> Iterator[_HoldingProxy]:
+    proxy = _HoldingProxy(sos_server.url)
+    yield proxy
+    proxy.close()
+
+
+def _wait_for(condition, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    assert condition(), f"still waiting after {timeout_s} s"
+
+
+def _transitions(server, case_id: str) -> list[tuple]:
+    """Return (from, to, note) of each history entry after the creation."""
+    return [
+        (entry["from_status"], entry["to_status"], entry["note"]) for entry in _history(server, case_id)[1:]
+    ]
+
+
+def test_superseded_while_in_flight(fetched_layer, sos_server, holding_proxy):
+    c1, c2, c3 = _case_ids(fetched_layer)
+    _queue(fetched_layer, [c1], "in_progress", "batch 1")
+    replaced = _queue(fetched_layer, [c2, c3], "in_progress", "batch 2")[1]
+    outcomes: list = []
+    client = _client(holding_proxy.url, sos_server.tokens["officer"])
+    task = SendOutboxTask(client, outbox_path_of(fetched_layer), fetched_layer, outcomes.append)
+    QgsApplication.taskManager().addTask(task)
+    _wait_for(holding_proxy.forwarded.is_set)
+
+    # While batch 1's reply is held, the officer corrects c3 from the layer's version.
+    correction = _queue(fetched_layer, [c3], "unreachable", "correction")[0]
+    holding_proxy.release.set()
+    _wait_for(lambda: bool(outcomes))
+
+    with Outbox(outbox_path_of(fetched_layer)) as outbox:
+        states = {change.change_id: change.state for change in outbox.changes_in_state(*STATES)}
+        c2_state = outbox.changes_for_case(c2)[0].state
+    sent_items = [(item["id"], item["status"]) for body in holding_proxy.bodies for item in body["changes"]]
+    with _client(sos_server.url, sos_server.tokens["viewer"]) as viewer:
+        c3_case, _ = viewer.get_case(c3)
+    assert outcomes[0].ok
+    assert (c3, "in_progress") not in sent_items
+    assert states[replaced.change_id] == "superseded"
+    assert c2_state == "done"
+    assert states[correction.change_id] == "done"
+    assert c3_case["properties"]["status"] == "unreachable"
+    assert _transitions(sos_server, c1) == [("needs_help", "in_progress", "batch 1")]
+    assert _transitions(sos_server, c2) == [("needs_help", "in_progress", "batch 2")]
+    assert _transitions(sos_server, c3) == [("needs_help", "unreachable", "correction")]
+    assert _layer_values(fetched_layer, c3)["status"] == "unreachable"

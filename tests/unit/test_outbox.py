@@ -13,6 +13,7 @@ from typing import Optional
 
 import pytest
 
+from sos_qgis_plugin.core.errors import SosError
 from sos_qgis_plugin.core.outbox import (
     MAX_CHANGES_PER_KEY,
     Outbox,
@@ -168,13 +169,24 @@ def test_unknown_outcome_is_failed(outbox):
     assert outbox.changes_for_case("c1")[0].state == "failed"
 
 
-def test_mismatched_results_rejected(outbox):
+def test_mismatched_results_keep_sent(outbox):
     key = outbox.queue([Change("c1", "supported"), Change("c2", "supported")])[0].batch_key
+    outbox.claim_batch(key)
 
-    with pytest.raises(ValueError):
+    with pytest.raises(SosError):
         outbox.record_results(key, [Result("c2", "ok"), Result("c1", "ok")])
 
-    assert [change.state for change in outbox.sendable_batches()[0].changes] == ["pending", "pending"]
+    assert [change.state for change in outbox.sendable_batches()[0].changes] == ["sent", "sent"]
+
+
+def test_extra_results_keep_sent(outbox):
+    key = outbox.queue([Change("c1", "supported")])[0].batch_key
+    outbox.claim_batch(key)
+
+    with pytest.raises(SosError):
+        outbox.record_results(key, [Result("c1", "ok"), Result("c2", "ok")])
+
+    assert outbox.changes_for_case("c1")[0].state == "sent"
 
 
 def test_network_error_keeps_sent(outbox):
@@ -308,3 +320,138 @@ def test_prune_keeps_recent(outbox):
     outbox.record_results(key, [Result("c1", "ok")])
 
     assert outbox.prune(30) == 0
+
+
+def test_claim_marks_and_returns(outbox):
+    key = outbox.queue([Change("c1", "supported", "a", 3), Change("c2", "in_progress", "b", 5)])[0].batch_key
+
+    claimed = outbox.claim_batch(key)
+
+    assert [(change.case_id, change.base_version) for change in claimed] == [("c1", 3), ("c2", 5)]
+    assert [change.state for change in claimed] == ["sent", "sent"]
+    assert [change.attempts for change in claimed] == [1, 1]
+
+
+def test_claim_unknown_key_empty(outbox):
+    assert outbox.claim_batch("no-such-key") == []
+
+
+def test_claim_skips_superseded(outbox):
+    # A change of c3 is queued while batch 1 is in flight, before batch 2 was ever sent.
+    first = outbox.queue([Change("c1", "in_progress", None, 1)])[0].batch_key
+    second = outbox.queue([Change("c2", "in_progress", None, 1), Change("c3", "in_progress", None, 1)])[0]
+    outbox.claim_batch(first)
+    outbox.queue([Change("c3", "unreachable", None, 1)])
+
+    claimed = outbox.claim_batch(second.batch_key)
+
+    assert [change.case_id for change in claimed] == ["c2"]
+
+
+def test_sent_batch_frozen(outbox):
+    key = outbox.queue([Change("c2", "in_progress", None, 1), Change("c3", "in_progress", None, 1)])[
+        0
+    ].batch_key
+    first_body = [(c.case_id, c.status, c.base_version) for c in outbox.claim_batch(key)]
+
+    outbox.queue([Change("c3", "unreachable", None, 1)])
+    resent_body = [(c.case_id, c.status, c.base_version) for c in outbox.claim_batch(key)]
+
+    assert resent_body == first_body
+
+
+def test_frozen_row_not_superseded(outbox):
+    key = outbox.queue([Change("c2", "in_progress"), Change("c3", "in_progress")])[0].batch_key
+    outbox.claim_batch(key)
+
+    outbox.queue([Change("c3", "unreachable")])
+
+    assert [change.state for change in outbox.changes_for_case("c3")] == ["sent", "pending"]
+
+
+def test_frozen_after_network_error(outbox):
+    # A network error leaves the batch sent, so its rows stay frozen for the resend.
+    key = outbox.queue([Change("c2", "in_progress"), Change("c3", "in_progress")])[0].batch_key
+    outbox.claim_batch(key)
+    outbox.record_error(key, "timeout")
+
+    outbox.queue([Change("c2", "supported")])
+
+    assert outbox.changes_for_case("c2")[0].state == "sent"
+
+
+def test_later_change_held(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+    outbox.claim_batch(first)
+
+    second = outbox.queue([Change("c5", "supported", None, 1)])[0].batch_key
+
+    assert outbox.sendable_batch_keys() == [first]
+    assert outbox.held_batch_keys() == {second}
+
+
+def test_held_batch_holds_all_cases(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+    outbox.claim_batch(first)
+    outbox.queue([Change("c6", "supported", None, 1), Change("c5", "supported", None, 1)])
+
+    batches = outbox.sendable_batches()
+
+    assert [batch.batch_key for batch in batches] == [first]
+
+
+def test_confirmed_rebases_later(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+    outbox.claim_batch(first)
+    second = outbox.queue([Change("c5", "supported", "team 4", 1)])[0].batch_key
+
+    outbox.record_results(first, [Result("c5", "ok", case=_case("c5", "in_progress", 2))])
+
+    later = outbox.changes_for_case("c5")[1]
+    assert outbox.sendable_batch_keys() == [second]
+    assert later.base_version == 2
+    assert later.state == "pending"
+
+
+def test_rebase_keeps_any_version(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+    outbox.claim_batch(first)
+    outbox.queue([Change("c5", "supported", None, None)])
+
+    outbox.record_results(first, [Result("c5", "ok", case=_case("c5", "in_progress", 2))])
+
+    assert outbox.changes_for_case("c5")[1].base_version is None
+
+
+def test_conflict_superseded_by_later(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+    outbox.claim_batch(first)
+    later = outbox.queue([Change("c5", "supported", None, 1)])[0]
+
+    outbox.record_results(first, [Result("c5", "conflict", case=_case("c5", "unreachable", 2))])
+
+    earlier, pending = outbox.changes_for_case("c5")
+    assert earlier.state == "superseded"
+    assert earlier.replaced_by == later.change_id
+    assert pending.base_version == 1
+    assert outbox.sendable_batch_keys() == [later.batch_key]
+
+
+def test_failed_superseded_by_later(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+    outbox.claim_batch(first)
+    later = outbox.queue([Change("c5", "supported", None, 1)])[0]
+
+    outbox.record_results(first, [Result("c5", "failed", "HTTP 500")])
+
+    assert outbox.failed() == []
+    assert outbox.changes_for_case("c5")[1].base_version == 1
+    assert outbox.sendable_batch_keys() == [later.batch_key]
+
+
+def test_conflict_alone_stays(outbox):
+    first = outbox.queue([Change("c5", "in_progress", None, 1)])[0].batch_key
+
+    outbox.record_results(first, [Result("c5", "conflict", case=_case("c5", "unreachable", 2))])
+
+    assert outbox.conflicts()[0].case_id == "c5"
