@@ -22,9 +22,22 @@ from qgis.core import (
     QgsTask,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTimer, QTranslator
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QDialog, QFileDialog, QMenu, QToolBar
+from qgis.PyQt.QtWidgets import (
+    QAction,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .__about__ import __title__
 from .core.api_client import AuthenticationError, StatusChange
@@ -34,7 +47,7 @@ from .gui import error_message
 from .logger import install_log_handler, remove_log_handler
 from .network import build_client
 from .settings import Settings
-from .style import CASE_LAYER_PROPERTY
+from .style import CASE_LAYER_PROPERTY, status_display_name
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -55,11 +68,76 @@ def plugin_language(settings: Optional[QgsSettings] = None) -> str:
     return (locale or QLocale.system().name())[:2]
 
 
+class FailedChangesDialog(QDialog):
+    """Dialog listing failed status changes (case, requested status, note, last error) to send again.
+
+    Every cell is a plain-text item, so a note or a server message never renders as HTML.
+    """
+
+    def __init__(self, changes: list, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(QCoreApplication.translate("FailedChangesDialog", "Retry failed status changes"))
+        self.resize(800, 360)
+        layout = QVBoxLayout(self)
+
+        intro = QLabel(
+            QCoreApplication.translate(
+                "FailedChangesDialog",
+                "The server did not apply these status changes. Send them again, each based on the case "
+                "version it was made from?",
+            ),
+            self,
+        )
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        headers = [
+            QCoreApplication.translate("FailedChangesDialog", "Case"),
+            QCoreApplication.translate("FailedChangesDialog", "Requested status"),
+            QCoreApplication.translate("FailedChangesDialog", "Note"),
+            QCoreApplication.translate("FailedChangesDialog", "Last error"),
+        ]
+        self.table = QTableWidget(len(changes), len(headers), self)
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for row, change in enumerate(changes):
+            values = (
+                change.case_id,
+                status_display_name(change.status),
+                change.note or "",
+                change.last_error or change.state,
+            )
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(str(value)))
+        layout.addWidget(self.table)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            QCoreApplication.translate("FailedChangesDialog", "Send again")
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+def ask_retry_failed(changes: list, parent: Optional[QWidget]) -> bool:
+    """Show the failed changes in a FailedChangesDialog and return True when the officer confirms."""
+    dialog = FailedChangesDialog(changes, parent)
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
 class SosPlugin:
     """The SOS plugin as QGIS loads it through classFactory.
 
     dependency_checker and client_factory are injected so that tests can simulate a missing shapely or a
-    different service without branches in this class.
+    different service without branches in this class. confirm_retry shows the failed changes and returns
+    whether to send them again, so tests can confirm or decline without a modal dialog.
     """
 
     def __init__(
@@ -68,11 +146,13 @@ class SosPlugin:
         dependency_checker: Callable[[], list[Missing]] = missing_dependencies,
         client_factory: Callable = build_client,
         settings: Optional[Settings] = None,
+        confirm_retry: Callable[[list, Optional[QWidget]], bool] = ask_retry_failed,
     ) -> None:
         self.iface = iface
         self.settings = settings or Settings()
         self._dependency_checker = dependency_checker
         self._client_factory = client_factory
+        self._confirm_retry = confirm_retry
 
         self.actions: list[QAction] = []
         self.menu: Optional[QMenu] = None
@@ -91,6 +171,7 @@ class SosPlugin:
         self.analyse_action: Optional[QAction] = None
         self.set_status_action: Optional[QAction] = None
         self.resolve_conflicts_action: Optional[QAction] = None
+        self.retry_failed_action: Optional[QAction] = None
 
         self._send_task: Optional[QgsTask] = None
         self._send_again = False
@@ -151,7 +232,10 @@ class SosPlugin:
         self.resolve_conflicts_action = self._add_action(
             "status.svg", self.tr("Resolve conflicts…"), self.resolve_conflicts
         )
-        self._update_conflict_action()
+        self.retry_failed_action = self._add_action(
+            "status.svg", self.tr("Retry failed changes…"), self.retry_failed_changes
+        )
+        self._update_outbox_actions()
 
         self.initProcessing()
 
@@ -203,7 +287,7 @@ class SosPlugin:
         self.actions.clear()
         self.connect_action = self.fetch_action = self.analyse_action = None
         self.add_flood_action = self.add_landslide_action = self.set_status_action = None
-        self.resolve_conflicts_action = None
+        self.resolve_conflicts_action = self.retry_failed_action = None
 
         if self.menu is not None:
             self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
@@ -266,6 +350,7 @@ class SosPlugin:
                 self.fetch_action,
                 self.set_status_action,
                 self.resolve_conflicts_action,
+                self.retry_failed_action,
             ):
                 action.setEnabled(False)
         LOGGER.warning("Missing Python packages: %s", describe_missing(self.missing))
@@ -617,7 +702,7 @@ class SosPlugin:
             LOGGER.error("Outbox %s could not be read: %s", path, error)
             return
         if not waiting:
-            self._update_conflict_action()
+            self._update_outbox_actions()
             return
         try:
             client = self._make_client()
@@ -635,7 +720,7 @@ class SosPlugin:
 
     def _on_send_done(self, result: Any) -> None:
         self._send_task = None
-        self._update_conflict_action()
+        self._update_outbox_actions()
         error = getattr(result, "error", None)
         if isinstance(error, AuthenticationError):
             self._pause_for_sign_in()
@@ -649,7 +734,8 @@ class SosPlugin:
             self._send_again = False
             self.send_outbox(automatic=True)
 
-    def _conflicts(self) -> list:
+    def _outbox_changes(self, read: Callable[[Any], list]) -> list:
+        """Return read(outbox) for the case layer's outbox, or [] when there is no layer or no outbox."""
         from .case_layer import outbox_path_of
         from .core.outbox import Outbox
 
@@ -658,14 +744,25 @@ class SosPlugin:
             return []
         try:
             with Outbox(outbox_path_of(layer)) as outbox:
-                return outbox.conflicts()
+                return read(outbox)
         except sqlite3.Error as error:
             LOGGER.error("Outbox of %s could not be read: %s", layer.name(), error)
             return []
 
-    def _update_conflict_action(self) -> None:
+    def _conflicts(self) -> list:
+        return self._outbox_changes(lambda outbox: outbox.conflicts())
+
+    def _failed_changes(self) -> list:
+        return self._outbox_changes(lambda outbox: outbox.failed())
+
+    def _update_outbox_actions(self) -> None:
+        """Enable "Resolve conflicts…" and "Retry failed changes…" only while the outbox has such changes."""
+        if self.missing and any(item.name == "requests" for item in self.missing):
+            return
         if self.resolve_conflicts_action is not None:
             self.resolve_conflicts_action.setEnabled(bool(self._conflicts()))
+        if self.retry_failed_action is not None:
+            self.retry_failed_action.setEnabled(bool(self._failed_changes()))
 
     def resolve_conflicts(self) -> None:
         """Read who last changed each case in conflict, then show the conflict dialog."""
@@ -673,7 +770,7 @@ class SosPlugin:
 
         conflicts = self._conflicts()
         if not conflicts:
-            self._update_conflict_action()
+            self._update_outbox_actions()
             self._push(self.tr("There are no status conflicts to resolve."))
             return
         try:
@@ -738,6 +835,45 @@ class SosPlugin:
             Qgis.MessageLevel.Info,
             MESSAGE_SECONDS,
         )
-        self._update_conflict_action()
+        self._update_outbox_actions()
         if applied_mine:
             self.send_outbox()
+
+    def retry_failed_changes(self) -> None:
+        """Show the failed status changes and, once the officer confirms, queue them again and send them.
+
+        The retried changes get new Idempotency-Keys and keep the case versions they were based on, so a case
+        changed on the server meanwhile comes back as a conflict rather than being overwritten.
+        """
+        from .case_layer import outbox_path_of, update_sync_states
+        from .core.outbox import Outbox
+
+        layer = self.case_layer()
+        failed = self._failed_changes()
+        if layer is None or not failed:
+            self._update_outbox_actions()
+            self._push(self.tr("There are no failed status changes to retry."))
+            return
+        if not self._confirm_retry(failed, self.iface.mainWindow()):
+            return
+        try:
+            with Outbox(outbox_path_of(layer)) as outbox:
+                # Changes retried or replaced meanwhile, e.g. from a second dialog, are skipped by retry().
+                retried = outbox.retry([change.change_id for change in failed])
+        except (sqlite3.Error, OSError) as error:
+            LOGGER.error("Failed status changes not queued again: %s", error)
+            self._push(
+                self.tr("The status changes could not be stored in the outbox {path}: {error}").format(
+                    path=outbox_path_of(layer), error=str(error)
+                ),
+                Qgis.MessageLevel.Critical,
+            )
+            return
+        try:
+            update_sync_states(layer)
+        except SosError as error:
+            LOGGER.warning("Sync states not shown: %s (%s)", error.message, error.details)
+        keys = sorted({change.batch_key for change in retried})
+        LOGGER.info("%d failed status changes queued again (keys %s)", len(retried), ", ".join(keys))
+        self._update_outbox_actions()
+        self.send_outbox()

@@ -1,6 +1,10 @@
 """HTTP client for the SOS API v1 (the only module of the plugin that speaks HTTP).
 
-The client always sends connect and read timeouts and always verifies TLS. It retries idempotent requests
+The client always sends connect and read timeouts and always verifies TLS. The read timeout bounds each
+socket read, so a server that trickles its response a byte at a time would never trip it. Each attempt
+therefore also has a total deadline (``ClientConfig.total_timeout_s``) and a maximum body size
+(``ClientConfig.max_body_bytes``): the body is streamed in chunks and the connection is shut down when the
+deadline passes. It retries idempotent requests
 with exponential backoff and full jitter, follows redirects itself so that the bearer token only goes to
 the origin of ``base_url``, and decodes JSON from the raw bytes as UTF-8 whatever charset the
 ``Content-Type`` header declares. Every failure is raised as a subclass of :class:`SosError`. The token is
@@ -16,12 +20,16 @@ import email.utils
 import json
 import logging
 import random
+import socket
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from .errors import QT_TRANSLATE_NOOP, SosError
 
@@ -40,6 +48,9 @@ _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _OUTCOMES = frozenset({"ok", "not_found", "conflict", "invalid", "failed"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Bytes asked for per read of a response body.
+_CHUNK_BYTES = 64 * 1024
+_MIB = 1024 * 1024
 
 
 # --- errors ------------------------------------------------------------------------------------------
@@ -90,7 +101,7 @@ class UnexpectedResponseError(ApiError):
 
 
 class NetworkError(SosError):
-    """The connection failed or timed out before a response arrived."""
+    """The connection failed, broke, or timed out before the whole response arrived."""
 
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message, details)
@@ -116,12 +127,21 @@ class ClientConfig:
 
     ``ca_bundle`` is the path of a PEM file with the certificate authorities to trust; None uses the
     default bundle of requests (certifi). TLS certificates are verified in every case.
+
+    Timeouts are in seconds. ``connect_timeout_s`` bounds opening the connection and ``read_timeout_s``
+    bounds each wait for data from the socket. ``total_timeout_s`` bounds one attempt (redirects included)
+    from sending the request to the last byte of the body, so a server that keeps sending a byte now and
+    then cannot hold the client longer. Each retry gets a new ``total_timeout_s``. ``max_body_bytes`` is
+    the largest response body the client reads (64 MiB by default). A larger body raises
+    UnexpectedResponseError.
     """
 
     base_url: str
     token: str | None = None
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
+    total_timeout_s: float = 120.0
+    max_body_bytes: int = 64 * _MIB
     proxies: dict[str, str] | None = None
     ca_bundle: str | None = None
     max_retries: int = 3
@@ -169,6 +189,74 @@ class ChangeResult:
     case: dict | None
 
 
+@dataclass(frozen=True)
+class HttpReply:
+    """A response whose body has been read in full: status, headers, final URL, reason phrase and body."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    url: str
+    reason: str
+    content: bytes
+
+
+class _TotalTimeoutError(Exception):
+    """The attempt ran past ClientConfig.total_timeout_s before the whole response arrived."""
+
+
+# Failures of one attempt that a retry may cure.
+_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    _TotalTimeoutError,
+)
+
+
+class _Watchdog:
+    """Shut down the socket of a response whose body is still being read when the deadline passes.
+
+    A read inside a chunk blocks until the whole chunk arrives, so checking the clock between chunks is not
+    enough against a trickle. Shutting the socket down wakes that read, which then returns what it has or
+    raises. ``fired`` is True when the deadline, not the server, ended the body.
+    """
+
+    def __init__(self, response: requests.Response, seconds: float) -> None:
+        self.fired = False
+        self._response = response
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.fired = True
+            # urllib3 (1.26 and 2.x) keeps the connection on the response until the body is read, and
+            # http.client's connection keeps its socket in ``sock``.
+            connection = getattr(self._response.raw, "connection", None)
+            sock = getattr(connection, "sock", None)
+            if sock is None:
+                return
+            try:
+                # The plain socket method, also for TLS: ssl.SSLSocket.shutdown would first drop the TLS
+                # state that the reading thread is still using.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError as exc:
+                LOGGER.debug("Socket shutdown at the deadline failed: %s", exc)
+
+
 # --- client ------------------------------------------------------------------------------------------
 
 
@@ -186,6 +274,10 @@ class SosClient:
         parts = urlsplit(config.base_url)
         if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"base_url must be an http or https URL, got {config.base_url!r}")
+        if not config.total_timeout_s > 0:
+            raise ValueError(f"total_timeout_s must be more than 0, got {config.total_timeout_s!r}")
+        if not config.max_body_bytes > 0:
+            raise ValueError(f"max_body_bytes must be more than 0, got {config.max_body_bytes!r}")
         self.config = config
         self._base_url = config.base_url.rstrip("/")
         self._origin = _origin(self._base_url)
@@ -386,8 +478,13 @@ class SosClient:
         headers: dict[str, str] | None = None,
         idempotent: bool,
         retry_statuses: frozenset[int] = _RETRY_STATUSES,
-    ) -> requests.Response:
-        """Send one request with retries and redirects, and raise the matching error for a non-2xx status."""
+    ) -> HttpReply:
+        """Send one request with retries and redirects, and raise the matching error for a non-2xx status.
+
+        Each attempt reads the whole body within ClientConfig.total_timeout_s. A connection failure, a
+        timeout or a body cut short is retried for an idempotent request and raised as NetworkError after
+        the last attempt. A body above ClientConfig.max_body_bytes raises UnexpectedResponseError at once.
+        """
         url = path_or_url if "://" in path_or_url else self._base_url + path_or_url
         data = None
         extra_headers = dict(headers or {})
@@ -399,9 +496,10 @@ class SosClient:
         while True:
             path = urlsplit(url).path
             LOGGER.debug("%s %s started", method, path)
+            deadline = time.monotonic() + self.config.total_timeout_s
             try:
-                response = self._send_following_redirects(method, url, params, data, extra_headers)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                response = self._send_following_redirects(method, url, params, data, extra_headers, deadline)
+            except _TRANSPORT_ERRORS as exc:
                 if not idempotent or attempt >= self.config.max_retries:
                     raise self._network_error(method, url, exc) from None
                 delay = self._backoff(attempt)
@@ -432,7 +530,6 @@ class SosClient:
                     self.config.max_retries,
                     delay,
                 )
-                response.close()
             self._sleep(delay)
             attempt += 1
 
@@ -443,8 +540,11 @@ class SosClient:
         params: dict[str, str] | None,
         data: bytes | None,
         extra_headers: dict[str, str],
-    ) -> requests.Response:
-        """Send the request and follow up to MAX_REDIRECTS redirects.
+        deadline: float,
+    ) -> HttpReply:
+        """Send the request, follow up to MAX_REDIRECTS redirects, and read the final response's body.
+
+        ``deadline`` is a time.monotonic() value; passing it raises _TotalTimeoutError.
 
         The token goes only to the origin (scheme, host and port) of ``base_url``. A GET follows a
         redirect to another origin without the token. A write follows only a 307 or 308 redirect within
@@ -469,13 +569,18 @@ class SosClient:
                 verify=self.config.ca_bundle or True,
                 proxies=self.config.proxies,
                 allow_redirects=False,
+                stream=True,
             )
+            # NOTE: the deadline is checked only once the headers have arrived, so headers sent a byte at a
+            # time are bounded by read_timeout_s per read alone.
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECT_STATUSES or not location:
-                return response
+                return self._read_reply(method, response, deadline)
 
             target = urljoin(response.url or url, location)
             response.close()
+            if time.monotonic() >= deadline:
+                raise _TotalTimeoutError(f"deadline passed after a redirect to {_host_label(target)}")
             keeps_write = response.status_code in (307, 308) and _origin(target) == self._origin
             if method != "GET" and not keeps_write:
                 template = QT_TRANSLATE_NOOP("SosErrors", "The server redirected a change (HTTP {status}) to {host}. The change was not sent there. Check the service URL.")  # noqa: E501  # fmt: skip
@@ -498,6 +603,73 @@ class SosClient:
             template,
             {"count": MAX_REDIRECTS},
             f"{method} {urlsplit(url).path}: too many redirects",
+        )
+
+    def _read_reply(self, method: str, response: requests.Response, deadline: float) -> HttpReply:
+        """Read the body of a streamed response within the deadline and the size limit; close it on failure.
+
+        Raises _TotalTimeoutError when the deadline passes first, UnexpectedResponseError when the body
+        (or its Content-Length) is larger than ClientConfig.max_body_bytes, and the requests exception of a
+        read that timed out or of a connection that broke.
+        """
+        path = urlsplit(response.url or "").path
+        limit = self.config.max_body_bytes
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise self._size_error(method, path, response.status_code, f"Content-Length {declared}")
+
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            response.close()
+            raise _TotalTimeoutError(f"deadline passed before the body of HTTP {response.status_code}")
+        watchdog = _Watchdog(response, remaining)
+        chunks: list[bytes] = []
+        size = 0
+        complete = False
+        watchdog.start()
+        try:
+            for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
+                size += len(chunk)
+                if size > limit:
+                    raise self._size_error(method, path, response.status_code, f"{size} bytes read so far")
+                chunks.append(chunk)
+                if watchdog.fired or time.monotonic() >= deadline:
+                    break
+            complete = True
+        except requests.RequestException as exc:
+            if watchdog.fired:
+                raise _TotalTimeoutError(f"deadline passed after {size} bytes of the body") from None
+            if isinstance(exc, requests.ConnectionError) and _wraps_read_timeout(exc):
+                # requests reports a read timeout inside the body as a ConnectionError.
+                raise requests.exceptions.ReadTimeout(str(exc)) from None
+            raise
+        finally:
+            watchdog.stop()
+            if not complete:
+                response.close()
+        if watchdog.fired or time.monotonic() >= deadline:
+            # The shutdown may end the body early without an error, so a body read past the deadline is
+            # never trusted.
+            response.close()
+            raise _TotalTimeoutError(f"deadline passed after {size} bytes of the body")
+        return HttpReply(
+            status_code=response.status_code,
+            headers=response.headers,
+            url=response.url or "",
+            reason=response.reason or "",
+            content=b"".join(chunks),
+        )
+
+    def _size_error(self, method: str, path: str, status: int, seen: str) -> UnexpectedResponseError:
+        limit = self.config.max_body_bytes
+        template = QT_TRANSLATE_NOOP("SosErrors", "The server's response is larger than {megabytes:g} MiB, so it was not read. Check the service URL, or ask for fewer cases per page.")  # noqa: E501  # fmt: skip
+        return _make_error(
+            UnexpectedResponseError,
+            template,
+            {"megabytes": round(limit / _MIB, 2)},
+            f"{method} {path}: HTTP {status}, {seen}, limit {limit} bytes",
+            status=status,
         )
 
     # --- delays
@@ -531,9 +703,12 @@ class SosClient:
         path = urlsplit(url).path
         # ConnectTimeout is also a Timeout, and SSLError and ProxyError are also ConnectionErrors, so the
         # order of these tests matters.
-        if isinstance(exc, requests.ConnectTimeout):
+        if isinstance(exc, _TotalTimeoutError):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The server {host} did not answer in full within {seconds:g} seconds. Try again later.")  # noqa: E501  # fmt: skip
+            params: dict[str, Any] = {"host": host, "seconds": self.config.total_timeout_s}
+        elif isinstance(exc, requests.ConnectTimeout):
             template = QT_TRANSLATE_NOOP("SosErrors", "Could not connect to {host} within {seconds:g} seconds. Check the network and the proxy.")  # noqa: E501  # fmt: skip
-            params: dict[str, Any] = {"host": host, "seconds": self.config.connect_timeout_s}
+            params = {"host": host, "seconds": self.config.connect_timeout_s}
         elif isinstance(exc, requests.Timeout):
             template = QT_TRANSLATE_NOOP("SosErrors", "The server {host} did not answer within {seconds:g} seconds. Try again later.")  # noqa: E501  # fmt: skip
             params = {"host": host, "seconds": self.config.read_timeout_s}
@@ -543,13 +718,18 @@ class SosClient:
         elif isinstance(exc, requests.exceptions.ProxyError):
             template = QT_TRANSLATE_NOOP("SosErrors", "Could not connect to {host} through the proxy. Check the proxy settings.")  # noqa: E501  # fmt: skip
             params = {"host": host}
+        elif isinstance(
+            exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+        ):
+            template = QT_TRANSLATE_NOOP("SosErrors", "The connection to {host} broke before the whole response arrived. Try again.")  # noqa: E501  # fmt: skip
+            params = {"host": host}
         else:
             template = QT_TRANSLATE_NOOP("SosErrors", "Could not connect to {host}. Check the network and the service URL.")  # noqa: E501  # fmt: skip
             params = {"host": host}
         details = self._scrub(f"{method} {path}: {type(exc).__name__}: {exc}")
         return _make_error(NetworkError, template, params, details)
 
-    def _status_error(self, method: str, path: str, response: requests.Response) -> ApiError:
+    def _status_error(self, method: str, path: str, response: HttpReply) -> ApiError:
         status = response.status_code
         problem = _problem_document(response)
         title = str(problem.get("title") or "").strip()
@@ -638,7 +818,7 @@ class SosClient:
             **kwargs,
         )
 
-    def _decode_json(self, response: requests.Response, method: str, path: str) -> Any:
+    def _decode_json(self, response: HttpReply, method: str, path: str) -> Any:
         """Decode the body as UTF-8 JSON whatever its Content-Type, and reject HTML pages."""
         status = response.status_code
         base_details = (
@@ -702,16 +882,21 @@ def _host_label(url: str) -> str:
     return host if port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
 
 
+def _wraps_read_timeout(exc: requests.ConnectionError) -> bool:
+    """Return True when requests raised ConnectionError for a urllib3 read timeout while reading a body."""
+    return any(isinstance(arg, ReadTimeoutError) for arg in exc.args)
+
+
 def _item_path(case_id: str) -> str:
     return f"{ITEMS_PATH}/{quote(str(case_id), safe='')}"
 
 
-def _is_html(response: requests.Response) -> bool:
+def _is_html(response: HttpReply) -> bool:
     content_type = response.headers.get("Content-Type", "").lower()
     return "text/html" in content_type or response.content.lstrip()[:1] == b"<"
 
 
-def _problem_document(response: requests.Response) -> dict:
+def _problem_document(response: HttpReply) -> dict:
     """Return the JSON object in an error body, or {} when the body is not a JSON object."""
     if _is_html(response):
         return {}

@@ -55,7 +55,7 @@ def test_load_unload_twice(iface):
     for _round in range(2):
         plugin = SosPlugin(iface, dependency_checker=_no_missing)
         plugin.initGui()
-        assert len(plugin.actions) == 7
+        assert len(plugin.actions) == 8
         assert len(_plugin_menus(iface)) == 1
         assert plugin.toolbar in iface.mainWindow().findChildren(QToolBar, TOOLBAR_OBJECT_NAME)
         assert plugin.timer is not None
@@ -113,8 +113,9 @@ def test_missing_shapely_disables_analyse(iface):
     plugin.initGui()
     try:
         assert not plugin.analyse_action.isEnabled()
-        # "Resolve conflicts…" is enabled only while the outbox holds conflicts, so it is left out here.
-        conditional = (plugin.analyse_action, plugin.resolve_conflicts_action)
+        # "Resolve conflicts…" and "Retry failed changes…" are enabled only while the outbox has conflicts
+        # or failed changes, so they are left out here.
+        conditional = (plugin.analyse_action, plugin.resolve_conflicts_action, plugin.retry_failed_action)
         others = [action for action in plugin.actions if action not in conditional]
         assert len(others) == 5
         for action in others:

@@ -41,6 +41,7 @@ EXPECTED_MENU_TEXTS = [
     "Phân tích nguy cơ",
     "Đặt trạng thái cho các trường hợp đã chọn…",
     "Giải quyết xung đột…",
+    "Thử lại các thay đổi bị lỗi…",
 ]
 
 
