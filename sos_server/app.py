@@ -40,9 +40,11 @@ from sos_server.domain import (
     PreconditionRequiredError,
     Principal,
     StatusChange,
+    TooManyRequestsError,
     feature_from_row,
     in_utc_range,
 )
+from sos_server.ratelimit import IntakeRateLimiter
 
 logger = logging.getLogger("sos_server")
 
@@ -168,8 +170,14 @@ def _byte_size(count: int) -> str:
     return f"{count} bytes"
 
 
-def create_app(service: CaseService) -> FastAPI:
-    """Create the FastAPI application serving ``service``; the application closes its store on shutdown."""
+def create_app(service: CaseService, *, intake_limiter: Optional[IntakeRateLimiter] = None) -> FastAPI:
+    """Create the FastAPI application serving ``service``; the application closes its store on shutdown.
+
+    ``intake_limiter`` limits how fast intake tokens and client addresses create cases. Without it the
+    application uses an ``IntakeRateLimiter`` with its default limits.
+    """
+    if intake_limiter is None:
+        intake_limiter = IntakeRateLimiter()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -188,9 +196,10 @@ def create_app(service: CaseService) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.intake_limiter = intake_limiter
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     _add_exception_handlers(app)
-    _add_routes(app, service)
+    _add_routes(app, service, intake_limiter)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -199,8 +208,9 @@ def _add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         # The detail is not logged, because it may quote request values; the path names the case id.
-        path = loggable_path(request.scope["path"])
-        logger.info("%s %s rejected with %d %s", request.method, path, exc.status, exc.title)
+        if exc.logged_per_request:
+            path = loggable_path(request.scope["path"])
+            logger.info("%s %s rejected with %d %s", request.method, path, exc.status, exc.title)
         return problem_response(exc.status, exc.detail, title=exc.title, extra=exc.extra, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -263,6 +273,18 @@ def _problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def _too_many_requests_response() -> dict[str, Any]:
+    response = _problem_responses(429)[429]
+    response["description"] = "Too many new cases from this intake token or client address"
+    response["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before sending the next new case",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return response
 
 
 def _geojson_response(model: type[BaseModel], description: str) -> dict[str, Any]:
@@ -339,7 +361,7 @@ def _parse_statuses(text: str) -> list[str]:
     return statuses
 
 
-def _add_routes(app: FastAPI, service: CaseService) -> None:
+def _add_routes(app: FastAPI, service: CaseService, intake_limiter: IntakeRateLimiter) -> None:
     reader = Annotated[Principal, Depends(_role_dependency(service, READ_ROLES))]
     officer = Annotated[Principal, Depends(_role_dependency(service, CHANGE_ROLES))]
     intake = Annotated[Principal, Depends(_role_dependency(service, CREATE_ROLES))]
@@ -603,12 +625,21 @@ def _add_routes(app: FastAPI, service: CaseService) -> None:
             201: _geojson_response(schemas.CaseFeature, "The new case; Location and ETag headers name it"),
             **auth_problems,
             **_problem_responses(400, 409, 413, 422),
+            429: _too_many_requests_response(),
         },
         openapi_extra=_json_body(schemas.NewCase),
         tags=["Cases"],
     )
     async def create_case(request: Request, principal: intake) -> JSONResponse:
-        """Create a case from a citizen's SOS; it starts as needs_help, and a known external_id gets 409."""
+        """Create a case from a citizen's SOS; it starts as needs_help, and a known external_id gets 409.
+
+        Each intake token and each client address may create only so many cases per minute. Above that the
+        server returns 429 with a Retry-After header and creates nothing.
+        """
+        address = request.client.host if request.client else None
+        decision = intake_limiter.acquire(principal.token_sha256, principal.name, address)
+        if not decision.allowed:
+            raise TooManyRequestsError(decision.retry_after_s)
         feature = await _read_json(request)
         try:
             row = await run_in_threadpool(service.create_case, feature, principal)

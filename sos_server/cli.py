@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import socket
 import sys
 from pathlib import Path
 from typing import Optional
 
 from sos_server.domain import ROLES
+from sos_server.ratelimit import DEFAULT_ADDRESS_LIMIT, DEFAULT_TOKEN_LIMIT, RateLimit
 
 logger = logging.getLogger("sos_server")
 
@@ -31,6 +33,38 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", required=True, help="SQLite database file (created on first use)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="TCP port; 0 picks a free port (default: 8000)")
+    serve.add_argument(
+        "--intake-rate",
+        type=_per_minute,
+        default=DEFAULT_TOKEN_LIMIT.per_minute,
+        metavar="PER_MINUTE",
+        help="new cases per minute that one intake token may create, or 0 to turn this limit off "
+        f"(default: {DEFAULT_TOKEN_LIMIT.per_minute:g})",
+    )
+    serve.add_argument(
+        "--intake-burst",
+        type=_burst,
+        default=DEFAULT_TOKEN_LIMIT.burst,
+        metavar="N",
+        help="new cases one intake token may create at once before --intake-rate applies "
+        f"(default: {DEFAULT_TOKEN_LIMIT.burst})",
+    )
+    serve.add_argument(
+        "--intake-address-rate",
+        type=_per_minute,
+        default=DEFAULT_ADDRESS_LIMIT.per_minute,
+        metavar="PER_MINUTE",
+        help="new cases per minute that one client address may create with any token, or 0 to turn this "
+        f"limit off; loopback addresses are exempt (default: {DEFAULT_ADDRESS_LIMIT.per_minute:g})",
+    )
+    serve.add_argument(
+        "--intake-address-burst",
+        type=_burst,
+        default=DEFAULT_ADDRESS_LIMIT.burst,
+        metavar="N",
+        help="new cases one client address may create at once before --intake-address-rate applies "
+        f"(default: {DEFAULT_ADDRESS_LIMIT.burst})",
+    )
 
     import_ = commands.add_parser("import", help="import cases from a GeoJSON FeatureCollection")
     import_.add_argument("file", help="GeoJSON file with a FeatureCollection of cases")
@@ -52,10 +86,45 @@ def main(argv: Optional[list[str]] = None) -> int:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command == "serve":
-        return _serve(args.db, args.host, args.port)
+        limiter_settings = {
+            "per_token": _rate_limit(args.intake_rate, args.intake_burst),
+            "per_address": _rate_limit(args.intake_address_rate, args.intake_address_burst),
+        }
+        return _serve(args.db, args.host, args.port, limiter_settings)
     if args.command == "import":
         return _import(args.file, args.db)
     return _create_token(args.db, args.role, args.name)
+
+
+def _per_minute(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of requests per minute, got {text!r}") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected 0 or more requests per minute, got {text!r}")
+    return value
+
+
+def _burst(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of requests, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more requests, got {text!r}")
+    return value
+
+
+def _rate_limit(per_minute: float, burst: int) -> Optional[RateLimit]:
+    """Return the bucket setting for a rate from the command line, or None when the rate 0 turns it off."""
+    return RateLimit(per_minute=per_minute, burst=burst) if per_minute > 0 else None
+
+
+def _describe_limit(limit: Optional[RateLimit]) -> str:
+    if limit is None:
+        return "off"
+    return f"{limit.per_minute:g} per minute with a burst of {limit.burst}"
 
 
 def _open_service(db: str):  # noqa: ANN202 - imports stay lazy so that `token create` starts fast
@@ -125,10 +194,11 @@ def _make_server(config, ready_line: str):  # noqa: ANN001, ANN202 - uvicorn is 
     return _LoggingServer(config)
 
 
-def _serve(db: str, host: str, port: int) -> int:
+def _serve(db: str, host: str, port: int, limiter_settings: dict[str, Optional[RateLimit]]) -> int:
     import uvicorn
 
     from sos_server.app import create_app
+    from sos_server.ratelimit import IntakeRateLimiter
 
     service = _open_service(db)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -144,10 +214,18 @@ def _serve(db: str, host: str, port: int) -> int:
     url_host = f"[{host}]" if family == socket.AF_INET6 else host
 
     # The application's lifespan closes the database on shutdown, so the file alone contains every change.
-    config = uvicorn.Config(create_app(service), log_config=None, access_log=False, lifespan="on")
+    app = create_app(service, intake_limiter=IntakeRateLimiter(**limiter_settings))
+    # uvicorn trusts X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS (127.0.0.1 and ::1 by default),
+    # so behind a reverse proxy on this host the per-address limit applies to the forwarded client address.
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
     # The fixture in tests/conftest.py waits for this exact line.
     server = _make_server(config, ready_line=f"listening on http://{url_host}:{bound_port}")
     logger.info("serving database %s on %s:%d", db, host, bound_port)
+    logger.info(
+        "intake rate limit: per token %s, per client address %s",
+        _describe_limit(limiter_settings["per_token"]),
+        _describe_limit(limiter_settings["per_address"]),
+    )
     try:
         server.run(sockets=[sock])
     finally:

@@ -71,6 +71,7 @@ class ApiError(SosError):
 
     status = 400
     title = "Bad Request"
+    logged_per_request = True
 
     def __init__(
         self, detail: str, *, extra: Optional[dict[str, Any]] = None, headers: Optional[dict] = None
@@ -131,6 +132,24 @@ class IdempotencyInProgressError(ApiError):
 class PayloadTooLargeError(ApiError):
     status = 413
     title = "Content Too Large"
+
+
+class TooManyRequestsError(ApiError):
+    """More new cases than the intake rate limit allows. The client may retry after ``retry_after_s``."""
+
+    status = 429
+    title = "Too Many Requests"
+    # The rate limiter logs these once per bucket per minute, so a flood does not flood the log too.
+    logged_per_request = False
+
+    def __init__(self, retry_after_s: int) -> None:
+        unit = "second" if retry_after_s == 1 else "seconds"
+        super().__init__(
+            f"Too many new cases from this client. Try again in {retry_after_s} {unit}.",
+            extra={"retry_after": retry_after_s},
+            headers={"Retry-After": str(retry_after_s)},
+        )
+        self.retry_after_s = retry_after_s
 
 
 class CaseExistsError(ApiError):

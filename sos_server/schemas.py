@@ -165,6 +165,9 @@ class Problem(BaseModel):
         default=None, description="On 409 from intake: the case that has this external_id and source"
     )
     links: Optional[list[Link]] = Field(default=None, description="On 409 from intake: the existing case")
+    retry_after: Optional[int] = Field(
+        default=None, description="On 429: seconds to wait before the next new case, as in Retry-After"
+    )
 
 
 class LandingPage(BaseModel):

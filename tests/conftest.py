@@ -46,12 +46,16 @@ class SosServer:
     url: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
+    # Extra `serve` flags. The intake rate limits are off by default here, so tests may create many cases at
+    # once, and tests/server/test_rate_limit.py starts servers with them on.
+    serve_args: tuple[str, ...] = ("--intake-rate", "0", "--intake-address-rate", "0")
 
     def start(self) -> None:
         """Start the server and wait for its "listening on" line. Raises RuntimeError if it does not start."""
         log_file = self.log_path.open("a", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sos_server", "serve", "--db", str(self.db_path), "--port", "0"],
+            [sys.executable, "-m", "sos_server", "serve", "--db", str(self.db_path), "--port", "0"]
+            + list(self.serve_args),
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=log_file,
