@@ -32,6 +32,7 @@ from ..core.errors import SosError
 from ..gui import error_message, rejection_reason
 from ..style import save_default_style
 from ..tasks import unconfirmed_case_ids_of
+from .service import build_algorithm_client
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -111,16 +112,9 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
     def prepareAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> bool:
-        # The authentication manager may ask for the master password, so the client is built here, on the
-        # main thread, and not in processAlgorithm.
-        from ..network import build_client
-
         service_url = self.parameterAsString(parameters, self.SERVICE_URL, context)
         authcfg = self.parameterAsString(parameters, self.AUTHCFG, context)
-        try:
-            self._client = build_client(service_url, authcfg)
-        except SosError as error:
-            raise QgsProcessingException(error_message(error)) from error
+        self._client = build_algorithm_client(service_url, authcfg)
         return True
 
     def processAlgorithm(

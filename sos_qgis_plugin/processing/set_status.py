@@ -32,6 +32,7 @@ from ..core.statuses import STATUSES
 from ..gui import error_message
 from ..style import status_display_name
 from ..tasks import SendOutboxOutcome, count_send_report, send_outbox
+from .service import build_algorithm_client
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -125,15 +126,9 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
     def prepareAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> bool:
-        # Built on the main thread, because the authentication manager may ask for the master password.
-        from ..network import build_client
-
         service_url = self.parameterAsString(parameters, self.SERVICE_URL, context)
         authcfg = self.parameterAsString(parameters, self.AUTHCFG, context)
-        try:
-            self._client = build_client(service_url, authcfg)
-        except SosError as error:
-            raise QgsProcessingException(error_message(error)) from error
+        self._client = build_algorithm_client(service_url, authcfg)
         self._layer = self._input_layer(parameters, context)
         self._outbox_path = self._choose_outbox_path()
         return True
