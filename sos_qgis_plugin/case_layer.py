@@ -18,6 +18,7 @@ from qgis.core import (
     NULL,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransformContext,
+    QgsExpression,
     QgsFeature,
     QgsFeatureRequest,
     QgsField,
@@ -36,6 +37,8 @@ from .core.timeutil import VIETNAM_TZ
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
 CASE_LAYER_NAME = "sos_cases"
+# Above this many cases with a sync state, set_sync_states reads the whole layer instead of filtering by id.
+_SYNC_STATE_FILTER_MAX_IDS = 2000
 VIETNAM_OFFSET_S = 7 * 3600
 SYNC_STATE_TABLE = "sos_sync_state"
 
@@ -403,6 +406,14 @@ class CaseLayerStore:
         request = QgsFeatureRequest()
         request.setSubsetOfAttributes(["id", SYNC_STATE_FIELD], fields)
         request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        if len(states) <= _SYNC_STATE_FILTER_MAX_IDS:
+            # Only cases that have a state now or need one can change, so a refresh of a large layer with an
+            # empty outbox reads a handful of features instead of all of them.
+            expression = f'"{SYNC_STATE_FIELD}" IS NOT NULL'
+            if states:
+                quoted = ",".join(QgsExpression.quotedValue(case_id) for case_id in states)
+                expression += f' OR "id" IN ({quoted})'
+            request.setFilterExpression(expression)
         changes: dict[int, dict[int, Any]] = {}
         for feature in self.layer.dataProvider().getFeatures(request):
             case_id = feature["id"]

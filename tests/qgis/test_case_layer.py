@@ -337,3 +337,21 @@ def test_older_version_never_written(case_layer, sos_server, shared_dir, fetch_r
     assert stats.updated == 0
     assert feature["status"] == "in_progress"
     assert feature["version"] == record.version + 1
+
+
+def test_sync_states_set_and_cleared(case_layer, sos_server, shared_dir, fetch_records):
+    sos_server.import_file(shared_dir / "cases" / "loose_types.geojson")
+    store = CaseLayerStore(case_layer)
+    records = fetch_records(sos_server).records
+    store.apply_records(records)
+    first, second = records[0].id, records[1].id
+
+    written_pending = store.set_sync_states({first: "pending"})
+    written_moved = store.set_sync_states({second: "conflict"})
+    states = {feature["id"]: feature["sync_state"] for feature in case_layer.getFeatures()}
+
+    assert written_pending == 1
+    assert written_moved == 2
+    assert states[first] == NULL
+    assert states[second] == "conflict"
+    assert store.set_sync_states({}) == 1
