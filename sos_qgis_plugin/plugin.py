@@ -422,7 +422,7 @@ class SosPlugin:
     # --- case layer
 
     def case_layer(self) -> Optional[QgsVectorLayer]:
-        """The case layer of the current project, or None when it is not in the project."""
+        """Return the case layer of the current project, or None when it is not in the project."""
         project = QgsProject.instance()
         layer = project.mapLayer(self._case_layer_id) if self._case_layer_id else None
         if layer is not None:
@@ -475,7 +475,7 @@ class SosPlugin:
         self.timer.start(self.settings.refresh_interval_s * 1000)
 
     def fetch_running(self) -> bool:
-        """Whether a fetch task of this plugin is in flight."""
+        """Return whether a fetch task of this plugin is in flight."""
         return self._fetch_task is not None
 
     def _on_refresh_tick(self) -> None:

@@ -525,7 +525,7 @@ def send_outbox(
     earlier batch was in flight is never sent, and a resend after a crash is byte for byte the first
     request, which the server replays. The sendable batches are read again after each batch, so a batch
     released by a confirmed earlier change of its case (and rebased onto it), or queued meanwhile, goes in
-    the same pass; each batch is sent at most once per pass. A held batch waits for a later pass.
+    the same pass. Each batch is sent at most once per pass, and a held batch waits for a later pass.
 
     A transient error (see is_transient_send_error), or results that do not pair with the changes sent,
     stop the pass and leave the changes sent, to be resent with the same key. A batch that the server

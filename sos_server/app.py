@@ -182,7 +182,8 @@ def create_app(service: CaseService, *, intake_limiter: Optional[IntakeRateLimit
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        # After a stop (SIGTERM or Ctrl+C) the database file alone then holds every committed change.
+        # The close checkpoints the WAL, so after a stop (SIGTERM or Ctrl+C) the database file alone contains
+        # every committed change.
         service.store.close()
         logger.info("database closed")
 

@@ -44,7 +44,7 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 MAX_BATCH_CHANGES = 1000
 MAX_NOTE_LENGTH = 2000
-# Longest text, in characters after NFC normalisation, that a case may carry in each free-text field.
+# Maximum length, in characters after NFC normalisation, of each free-text field of a case.
 TEXT_LIMITS = {
     "external_id": 255,
     "source": 255,
@@ -236,9 +236,9 @@ def _values_from_record(record: CaseRecord) -> dict[str, Any]:
 
 
 def text_problem(record: CaseRecord) -> Optional[tuple[str, str]]:
-    """Return (field, reason) for the first text of ``record`` that is too long or holds NUL, else None.
+    """Return (field, reason) for the first text of ``record`` that is too long or contains NUL, else None.
 
-    The limits are TEXT_LIMITS, counted in characters. NUL (U+0000) is refused in every text field, because
+    The limits are TEXT_LIMITS, counted in characters. NUL (U+0000) is rejected in every text field, because
     many tools cut text at it.
     """
     for name, limit in TEXT_LIMITS.items():
@@ -500,7 +500,7 @@ class CaseService:
         after a crash finds it and does not apply the item twice.
         """
         item_id = item.get("id") if isinstance(item, dict) else None
-        # A result echoes the item's id only when it is a string, as the response schema says.
+        # A result echoes the item's id only when it is a string, as the response schema requires.
         case_id = item_id if isinstance(item_id, str) else None
         now = self.clock()
         changed = None
@@ -687,7 +687,7 @@ def _short_external_id(external_id: Optional[str]) -> Optional[str]:
 
 @dataclass(frozen=True)
 class _BatchKey:
-    """Where the item results of a batch with an idempotency key are stored."""
+    """Storage key of the item results of a batch sent with an idempotency key."""
 
     token_sha256: str
     key: str

@@ -246,7 +246,7 @@ class Outbox:
         Call it just before the request, and build the request body from exactly the returned changes. The
         rows are read in the transaction that marks them, so a change superseded before the batch was first
         sent is left out. From then on the batch is frozen. Returns [] when the batch has nothing to send
-        (unknown key, or every change superseded or answered).
+        (unknown key, or every change superseded or given a result).
         """
         with self._transaction():
             rows = self._unconfirmed_rows(batch_key)
@@ -271,7 +271,7 @@ class Outbox:
 
         Each result needs `case_id`, `outcome` (ok, conflict, not_found, invalid; any other is failed),
         `detail` and `case`. For ok, `case` is the changed case, and for a conflict the current one.
-        A confirmed change rebases the case's later pending changes onto the returned version; a change
+        A confirmed change rebases the case's later pending changes onto the returned version. A change
         that did not apply is superseded by the case's later pending change, when there is one.
 
         Raises SosError, and stores nothing, when the results do not pair one to one, in order, with the
@@ -544,8 +544,8 @@ class Outbox:
         )
 
     def _supersede_by_later(self, row: sqlite3.Row, stamp: str) -> None:
-        # The change did not apply, and the officer has since made a newer change of the case: that one
-        # stands, as it would have had this change not been in flight when it was queued.
+        # The change did not apply, and the officer has since made a newer change of the case. The newer one
+        # wins, as it would have if this change had not been in flight when the newer one was queued.
         later = self._db.execute(
             "SELECT change_id FROM changes WHERE case_id = ? AND seq > ? AND state = ? "
             "ORDER BY seq DESC LIMIT 1",

@@ -162,7 +162,7 @@ class FetchCasesAlgorithm(QgsProcessingAlgorithm):
                     QCoreApplication.translate("SosFetchCases", "Cancelled: the GeoPackage was not changed.")
                 )
             # Cases with an unconfirmed status change in the outbox keep the officer's version, as in the
-            # plugin's own fetch; the outbox is read again here because a send may have confirmed some.
+            # plugin's own fetch. The outbox is read again here, because a send may have confirmed some.
             protected_ids = unconfirmed_case_ids_of(layer)
             stats = CaseLayerStore(layer).apply_records(result.records, protected_ids=protected_ids)
             if not stats.kept_pending:

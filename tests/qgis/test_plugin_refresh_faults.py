@@ -1,7 +1,7 @@
 """Auto-refresh under network faults, through the plugin as QGIS runs it.
 
-A scripted server on 127.0.0.1 answers 401 for an expired token, or accepts the connection and never
-answers. The plugin must show one "sign in again" message and pause auto-refresh, and keep at most one
+A scripted server on 127.0.0.1 returns 401 for an expired token, or accepts the connection and never
+responds. The plugin must show one "sign in again" message and pause auto-refresh, and keep at most one
 refresh in flight, skipping timer ticks instead of queueing them.
 """
 
@@ -34,7 +34,7 @@ class _ScriptedServer:
             def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
                 owner.requests += 1
                 if owner.behaviour == "hang":
-                    # Accept and never answer, until the test ends.
+                    # Accept and send no response until the test ends.
                     owner.release.wait(30)
                     return
                 body = b'{"type": "about:blank", "title": "Unauthorized", "status": 401}'
