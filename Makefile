@@ -74,13 +74,14 @@ bench: venv
 soak: venv
 	$(PY) scripts/soak.py
 
-# QGIS desktop under Xvfb with the plugin installed, the demo project open and the SOS menu shown.
+# QGIS desktop under Xvfb with the plugin installed and connected to a reference server holding the demo
+# scenario, the demo project open and the SOS dock shown.
 SCREENSHOT_DIR := $(if $(filter command line environment,$(origin OUT)),$(OUT),screenshots)
 LOCALE ?= en_US
 screenshot: venv
 	command -v Xvfb >/dev/null || { [ "$$(id -u)" = "0" ] && apt-get install -y xvfb; }
 	$(PY) scripts/demo.py --out "$(SCREENSHOT_DIR)/demo" >/dev/null
-	scripts/screenshot.sh "$(SCREENSHOT_DIR)/demo/sos_demo.qgz" "$(SCREENSHOT_DIR)/qgis_$(LOCALE).png" "$(LOCALE)"
+	scripts/screenshot.sh "$(SCREENSHOT_DIR)/demo" "$(SCREENSHOT_DIR)/qgis_$(LOCALE).png" "$(LOCALE)"
 
 lint: venv
 	$(VENV)/bin/ruff check .
