@@ -101,6 +101,7 @@ def client_config(base_url: str, token: str, settings: Optional[Settings] = None
         token=token,
         connect_timeout_s=settings.connect_timeout_s,
         read_timeout_s=settings.read_timeout_s,
+        total_timeout_s=settings.total_timeout_s,
         proxies=proxies_for(base_url),
         ca_bundle=ca_bundle_path(settings),
     )

@@ -5,12 +5,33 @@ from __future__ import annotations
 import os
 
 import pytest
-from qgis.core import QgsNetworkAccessManager, QgsSettings
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsGeometry,
+    QgsNetworkAccessManager,
+    QgsPointXY,
+    QgsProject,
+    QgsRectangle,
+    QgsSettings,
+    QgsVectorLayer,
+)
 from qgis.PyQt.QtNetwork import QNetworkProxy
 
 from sos_qgis_plugin.core.errors import SosError
 from sos_qgis_plugin.network import ca_bundle_path, client_config, proxies_for
-from sos_qgis_plugin.settings import ALL_SETTINGS, SECTION, VIETNAM_BBOX, Settings, parse_bbox
+from sos_qgis_plugin.settings import (
+    ALL_SETTINGS,
+    SECTION,
+    VIETNAM_BBOX,
+    Settings,
+    parse_bbox,
+    parse_priority_weights,
+    service_area_geometry,
+)
+
+FLOOD_WMS = {"name": "Flood extent", "kind": "wms", "url": "https://maps.example.org/wms", "layer": "flood"}
 
 
 @pytest.fixture()
@@ -132,3 +153,193 @@ def test_client_config_carries_timeouts(settings, monkeypatch):
     assert config.connect_timeout_s == 10.0
     assert config.read_timeout_s == 60.0
     assert config.ca_bundle is None
+
+
+def test_new_defaults(settings):
+    assert settings.priority_weights.urgency == 30.0
+    assert settings.service_area_layer_id == ""
+    assert settings.admin_layer_id == ""
+    assert settings.hazard_services == []
+    assert settings.refresh_paused is False
+    assert settings.total_timeout_s == 120.0
+
+
+def test_report_folder_default(settings):
+    assert settings.report_folder == os.path.dirname(settings.cases_gpkg_path)
+
+
+def test_settings_declared_once():
+    keys = [spec.key for spec in ALL_SETTINGS]
+    assert len(keys) == len(set(keys))
+
+
+def test_weights_roundtrip(settings):
+    settings.priority_weights = {"urgency": 10, "people": 0, "vulnerable": 5, "hazard": 50, "waiting": 35}
+    weights = Settings().priority_weights
+    assert weights.hazard == 50.0
+    assert weights.people == 0.0
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "not json",
+        "[1, 2]",
+        '{"urgency": 30}',
+        '{"urgency": -1, "people": 20, "vulnerable": 15, "hazard": 20, "waiting": 15}',
+        '{"urgency": 0, "people": 0, "vulnerable": 0, "hazard": 0, "waiting": 0}',
+        '{"urgency": "30", "people": 20, "vulnerable": 15, "hazard": 20, "waiting": 15}',
+    ],
+)
+def test_bad_weights_fall_back(settings, stored):
+    QgsSettings().setValue(SECTION + "priority_weights", stored)
+    assert settings.priority_weights.urgency == 30.0
+
+
+def test_bad_weights_rejected(settings):
+    with pytest.raises(ValueError):
+        settings.priority_weights = {"urgency": 1}
+
+
+def test_parse_weights_nan():
+    weights = {"urgency": float("nan"), "people": 20, "vulnerable": 15, "hazard": 20, "waiting": 15}
+    assert parse_priority_weights(weights) is None
+
+
+def test_hazard_services_roundtrip(settings):
+    xyz = {"name": " Terrain ", "kind": "xyz", "url": "https://tiles.example.org/{z}/{x}/{y}.png"}
+    settings.hazard_services = [FLOOD_WMS, xyz]
+    services = Settings().hazard_services
+    assert services[0] == FLOOD_WMS
+    assert services[1] == {
+        "name": "Terrain",
+        "kind": "xyz",
+        "url": "https://tiles.example.org/{z}/{x}/{y}.png",
+        "layer": "",
+    }
+
+
+def test_hazard_services_keep_vietnamese(settings):
+    settings.hazard_services = [dict(FLOOD_WMS, name="Vùng ngập Đắk Lắk")]
+    assert Settings().hazard_services[0]["name"] == "Vùng ngập Đắk Lắk"
+
+
+@pytest.mark.parametrize(
+    "service",
+    [
+        dict(FLOOD_WMS, kind="shapefile"),
+        dict(FLOOD_WMS, url="file:///etc/passwd"),
+        dict(FLOOD_WMS, url="https://"),
+        dict(FLOOD_WMS, name=" "),
+        dict(FLOOD_WMS, layer=""),
+        "https://maps.example.org/wms",
+    ],
+)
+def test_bad_hazard_service_rejected(settings, service):
+    with pytest.raises(ValueError):
+        settings.hazard_services = [service]
+
+
+def test_bad_stored_services_skipped(settings):
+    stored = '[{"name": "x", "kind": "ftp", "url": "ftp://a", "layer": "l"}, ' + (
+        '{"name": "Flood extent", "kind": "wms", "url": "https://maps.example.org/wms", "layer": "flood"}]'
+    )
+    QgsSettings().setValue(SECTION + "hazard_services", stored)
+    assert settings.hazard_services == [FLOOD_WMS]
+
+
+def test_stored_services_not_list(settings):
+    QgsSettings().setValue(SECTION + "hazard_services", '{"name": "x"}')
+    assert settings.hazard_services == []
+
+
+@pytest.mark.parametrize(("stored", "expected"), [("true", True), ("false", False), ("maybe", False)])
+def test_refresh_paused_read(settings, stored, expected):
+    QgsSettings().setValue(SECTION + "refresh_paused", stored)
+    assert settings.refresh_paused is expected
+
+
+def test_refresh_paused_roundtrip(settings):
+    settings.refresh_paused = True
+    assert Settings().refresh_paused is True
+
+
+def test_total_timeout_bad_value(settings):
+    QgsSettings().setValue(SECTION + "total_timeout_s", "0")
+    assert settings.total_timeout_s == 120.0
+
+
+# Service area as a geometry in WGS 84, from the bbox or a polygon layer.
+
+
+def _polygon_layer(crs: str, wkts: list) -> QgsVectorLayer:
+    layer = QgsVectorLayer(f"Polygon?crs={crs}", "area", "memory")
+    features = []
+    for wkt in wkts:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+@pytest.fixture()
+def project(qgis_new_project):
+    return QgsProject.instance()
+
+
+def test_area_geometry_from_bbox(settings, project):
+    settings.service_area = (108.0, 12.0, 110.0, 14.0)
+    area = service_area_geometry(settings, project)
+    assert area.boundingBox() == QgsRectangle(108.0, 12.0, 110.0, 14.0)
+
+
+def test_area_geometry_from_layer(settings, project):
+    # Two squares in Web Mercator around (108.5, 12.5) and (109.5, 12.5), about 11 km wide.
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"), QgsCoordinateReferenceSystem("EPSG:3857"), project
+    )
+    squares = []
+    for lon in (108.5, 109.5):
+        square = QgsGeometry.fromRect(QgsRectangle(lon - 0.05, 12.45, lon + 0.05, 12.55))
+        square.transform(transform)
+        squares.append(square.asWkt())
+    layer = _polygon_layer("EPSG:3857", squares)
+    project.addMapLayer(layer)
+    settings.service_area_layer_id = layer.id()
+
+    area = service_area_geometry(settings, project)
+
+    assert area.contains(QgsGeometry.fromPointXY(QgsPointXY(108.5, 12.5)))
+    assert area.contains(QgsGeometry.fromPointXY(QgsPointXY(109.5, 12.5)))
+    assert not area.contains(QgsGeometry.fromPointXY(QgsPointXY(109.0, 12.5)))
+
+
+def test_area_geometry_repairs_bowtie(settings, project):
+    layer = _polygon_layer("EPSG:4326", ["POLYGON((108 12, 109 13, 109 12, 108 13, 108 12))"])
+    project.addMapLayer(layer)
+    settings.service_area_layer_id = layer.id()
+    area = service_area_geometry(settings, project)
+    assert area.isGeosValid()
+    assert area.contains(QgsGeometry.fromPointXY(QgsPointXY(108.1, 12.5)))
+
+
+def test_area_geometry_missing_layer(settings, project):
+    settings.service_area_layer_id = "gone_1234"
+    area = service_area_geometry(settings, project)
+    assert area.boundingBox() == QgsRectangle(*VIETNAM_BBOX)
+
+
+def test_area_geometry_empty_layer(settings, project):
+    layer = _polygon_layer("EPSG:4326", [])
+    project.addMapLayer(layer)
+    settings.service_area_layer_id = layer.id()
+    assert service_area_geometry(settings, project) is None
+
+
+def test_area_geometry_ignores_points(settings, project):
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "points", "memory")
+    project.addMapLayer(layer)
+    settings.service_area_layer_id = layer.id()
+    area = service_area_geometry(settings, project)
+    assert area.boundingBox() == QgsRectangle(*VIETNAM_BBOX)
