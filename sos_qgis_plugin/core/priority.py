@@ -140,6 +140,74 @@ def _check_status(status: str) -> None:
         raise ValueError(f"unknown status {status!r}")
 
 
+WEIGHT_NAMES = ("urgency", "people", "vulnerable", "hazard", "waiting")
+
+
+@dataclass(frozen=True)
+class PriorityBreakdown:
+    """A case's priority and the points each factor adds to it.
+
+    `points` maps each name of WEIGHT_NAMES to its share of the score (0 to 100 in total, not rounded).
+    `people_estimate` is the count the people factor used and `people_source` where it came from
+    ("people", "households" or "unknown"). `waiting_hours` is 0 for a closed case.
+    """
+
+    score: float
+    points: dict[str, float]
+    people_estimate: int
+    people_source: str
+    waiting_hours: float
+
+
+def break_down_priority(
+    *,
+    status: str,
+    urgency: str | None,
+    people_count: int | None,
+    household_count: int | None,
+    has_children: bool,
+    has_elderly: bool,
+    has_disabilities: bool,
+    created_at: datetime,
+    in_flood: bool | None,
+    in_landslide_zone: bool | None,
+    now: datetime,
+    weights: PriorityWeights | None = None,
+) -> PriorityBreakdown:
+    """Compute the priority of a case together with the points of each factor.
+
+    Takes the same arguments and raises the same errors as compute_priority, and its `score` equals what
+    compute_priority returns. A closed case gets a score of 0 and 0 points for every factor.
+    """
+    _check_status(status)
+    if status not in OPEN_STATUSES:
+        people, source = _people_estimate(people_count, household_count, weights or PriorityWeights())
+        return PriorityBreakdown(0.0, dict.fromkeys(WEIGHT_NAMES, 0.0), people, source, 0.0)
+    weights = weights or PriorityWeights()
+    factors = _compute_factors(
+        urgency=urgency,
+        people_count=people_count,
+        household_count=household_count,
+        has_children=has_children,
+        has_elderly=has_elderly,
+        has_disabilities=has_disabilities,
+        created_at=created_at,
+        in_flood=in_flood,
+        in_landslide_zone=in_landslide_zone,
+        now=now,
+        weights=weights,
+    )
+    total = weights.urgency + weights.people + weights.vulnerable + weights.hazard + weights.waiting
+    points = {name: 100.0 * getattr(weights, name) * getattr(factors, name) / total for name in WEIGHT_NAMES}
+    return PriorityBreakdown(
+        score=round(sum(points.values()), 1),
+        points=points,
+        people_estimate=factors.people_estimate,
+        people_source=factors.people_source,
+        waiting_hours=factors.waiting_hours,
+    )
+
+
 def compute_priority(
     *,
     status: str,
@@ -169,11 +237,8 @@ def compute_priority(
 
     `created_at` and `now` must be aware datetimes. Raises ValueError for an unknown status or urgency.
     """
-    _check_status(status)
-    if status not in OPEN_STATUSES:
-        return 0.0
-    weights = weights or PriorityWeights()
-    factors = _compute_factors(
+    return break_down_priority(
+        status=status,
         urgency=urgency,
         people_count=people_count,
         household_count=household_count,
@@ -185,16 +250,7 @@ def compute_priority(
         in_landslide_zone=in_landslide_zone,
         now=now,
         weights=weights,
-    )
-    weighted = (
-        weights.urgency * factors.urgency
-        + weights.people * factors.people
-        + weights.vulnerable * factors.vulnerable
-        + weights.hazard * factors.hazard
-        + weights.waiting * factors.waiting
-    )
-    total = weights.urgency + weights.people + weights.vulnerable + weights.hazard + weights.waiting
-    return round(100.0 * weighted / total, 1)
+    ).score
 
 
 def _waiting_reason(hours: float) -> str:

@@ -7,7 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sos_qgis_plugin.core.priority import PriorityWeights, compute_priority, explain_priority
+from sos_qgis_plugin.core.priority import (
+    WEIGHT_NAMES,
+    PriorityWeights,
+    break_down_priority,
+    compute_priority,
+    explain_priority,
+)
 from sos_qgis_plugin.core.statuses import URGENCIES
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -259,3 +265,34 @@ def test_explain_minutes():
 
 def test_explain_closed():
     assert explain_priority(**case(status="supported")) == ["closed: supported"]
+
+
+def test_breakdown_sums_to_score():
+    breakdown = break_down_priority(**case(urgency="critical", people_count=6, has_elderly=True))
+    assert breakdown.score == score(urgency="critical", people_count=6, has_elderly=True)
+    assert round(sum(breakdown.points.values()), 1) == breakdown.score
+
+
+def test_breakdown_points_default_case():
+    points = break_down_priority(**case(in_flood=True)).points
+    assert points["urgency"] == pytest.approx(12.0)
+    assert points["hazard"] == pytest.approx(20.0)
+    assert points["vulnerable"] == 0.0
+
+
+def test_breakdown_closed_case():
+    breakdown = break_down_priority(**case(status="duplicate", **HIGHEST))
+    assert breakdown.score == 0.0
+    assert breakdown.points == dict.fromkeys(WEIGHT_NAMES, 0.0)
+
+
+def test_breakdown_people_source():
+    breakdown = break_down_priority(**case(people_count=None, household_count=3))
+    assert breakdown.people_estimate == 12
+    assert breakdown.people_source == "households"
+
+
+def test_breakdown_follows_weights():
+    weights = PriorityWeights(urgency=0, people=0, vulnerable=0, hazard=1, waiting=0)
+    points = break_down_priority(**case(in_flood=True), weights=weights).points
+    assert points["hazard"] == 100.0
