@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import importlib
+import inspect
 import json
+import pkgutil
 import re
 import shutil
 import socket
@@ -14,8 +18,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+from qgis.core import QgsProject, QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from qgis.PyQt.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QDockWidget,
+    QDoubleSpinBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QPlainTextEdit,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QTextEdit,
+    QToolBar,
+    QTreeView,
+    QWidget,
+)
 
 from sos_qgis_plugin.core.api_client import (
     ClientConfig,
@@ -28,6 +53,7 @@ from sos_qgis_plugin.core.records import parse_feature
 from sos_qgis_plugin.core.sync import fetch_cases
 from sos_qgis_plugin.gui import error_message, rejection_reason
 from sos_qgis_plugin.plugin import SosPlugin
+from sos_qgis_plugin.settings import Settings
 
 I18N_DIR = Path(__file__).resolve().parents[2] / "sos_qgis_plugin" / "i18n"
 TS_FILE = I18N_DIR / "sos_qgis_plugin_vi.ts"
@@ -236,3 +262,253 @@ def test_untranslated_error_stays_english(vietnamese_translator):
     error = RecordError("a reason without a template")
 
     assert error_message(error) == "a reason without a template"
+
+
+# Everything a user sees in Vietnamese: every dialog and dock of the plugin, its menu and toolbar, and the
+# Processing algorithms. A visible text equal to an English source string of the .ts is untranslated.
+
+PLUGIN_PACKAGE = "sos_qgis_plugin"
+
+# Texts that are the same in English and Vietnamese.
+SAME_IN_BOTH = {"OK", "SOS", "GeoPackage", "CSV", "XLSX", "PDF", "WMS", "WMTS", "WFS", "XYZ", "ID", "m", "km"}
+_SAME_PATTERNS = (
+    re.compile(r"^https?://\S*$"),
+    # Numbers, times, coordinates and percentages.
+    re.compile(r"^[\d\s.,:;%+\-−/()°]*$"),
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
+
+
+def _english_sources() -> dict[str, list[str]]:
+    """Map each English source string of the .ts (also without HTML and & shortcuts) to its contexts."""
+    sources: dict[str, list[str]] = {}
+    for context in ET.parse(TS_FILE).getroot().iter("context"):
+        name = context.findtext("name")
+        for message in context.iter("message"):
+            source = message.findtext("source") or ""
+            for form in {source.strip(), _plain(source), _plain(source.replace("&", ""))}:
+                if form:
+                    sources.setdefault(form, []).append(name)
+    return sources
+
+
+def _is_same_in_both(text: str) -> bool:
+    return text in SAME_IN_BOTH or any(pattern.match(text) for pattern in _SAME_PATTERNS)
+
+
+def _widget_texts(widget: QWidget) -> Iterator[tuple[str, str]]:
+    """Yield (kind, text) for every text of one widget that a user can see or hover."""
+    if widget.isWindow() or isinstance(widget, (QDockWidget, QToolBar)):
+        yield "window title", widget.windowTitle()
+    yield "tooltip", widget.toolTip()
+    yield "status tip", widget.statusTip()
+    if isinstance(widget, QLabel):
+        yield "label", widget.text()
+    if isinstance(widget, QAbstractButton):
+        yield "button", widget.text()
+    if isinstance(widget, QGroupBox):
+        yield "group box", widget.title()
+    if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit)):
+        yield "placeholder", widget.placeholderText()
+    if isinstance(widget, QComboBox):
+        for index in range(widget.count()):
+            yield "combo item", widget.itemText(index)
+    if isinstance(widget, QAbstractSpinBox):
+        yield "special value", widget.specialValueText()
+        if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+            yield "prefix", widget.prefix().strip()
+            yield "suffix", widget.suffix().strip()
+    if isinstance(widget, QTabWidget):
+        for index in range(widget.count()):
+            yield "tab", widget.tabText(index)
+    if isinstance(widget, QMenu):
+        yield "menu", widget.title()
+    if isinstance(widget, (QTableView, QTreeView)) and widget.model() is not None:
+        model = widget.model()
+        for column in range(model.columnCount()):
+            yield "table header", str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+    if isinstance(widget, QListWidget):
+        # List widgets of a freshly opened window hold choices (statuses, layers), not case data.
+        for row in range(widget.count()):
+            yield "list item", widget.item(row).text()
+    for action in widget.actions():
+        yield "action", action.text()
+        yield "action tooltip", action.toolTip()
+
+
+def untranslated_texts(root: QWidget, sources: dict[str, list[str]]) -> list[str]:
+    """List the visible texts of root and its children that are English source strings, with their place."""
+    found = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        place = f"{type(root).__name__} > {type(widget).__name__} {widget.objectName()!r}"
+        for kind, text in _widget_texts(widget):
+            plain = _plain(text)
+            if not plain or _is_same_in_both(plain):
+                continue
+            for form in (plain, plain.replace("&", "")):
+                if form in sources:
+                    contexts = ", ".join(sorted(set(sources[form])))
+                    found.append(f"{place} {kind}: {form!r} (.ts contexts with this source: {contexts})")
+                    break
+    return sorted(set(found))
+
+
+def _plugin_modules() -> list:
+    """Import every module of the plugin's gui package and its top-level modules (not core, processing)."""
+    import sos_qgis_plugin
+    import sos_qgis_plugin.gui
+
+    modules = []
+    for package, prefix in (
+        (sos_qgis_plugin.gui, "sos_qgis_plugin.gui."),
+        (sos_qgis_plugin, "sos_qgis_plugin."),
+    ):
+        for info in pkgutil.iter_modules(package.__path__, prefix):
+            if not info.ispkg:
+                modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def plugin_window_classes() -> list[type]:
+    """Find every QDialog and QDockWidget subclass defined in the plugin's gui and top-level modules."""
+    classes = {}
+    for module in _plugin_modules():
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and issubclass(cls, (QDialog, QDockWidget)):
+                classes[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    return [classes[name] for name in sorted(classes)]
+
+
+def _sample_case_values() -> dict:
+    return {
+        "id": "c0000042",
+        "status": "needs_help",
+        "people_count": 6,
+        "urgency": "critical",
+        "description": "Nước lên tới mái nhà",
+        "created_at": "2025-11-19T22:00:00Z",
+        "has_elderly": True,
+    }
+
+
+def _constructor_values(qgis_iface, case_layer) -> dict:
+    """Values for required constructor parameters, by parameter name. Add one here for a new dialog."""
+    return {
+        "iface": qgis_iface,
+        "settings": Settings(),
+        "project": QgsProject.instance(),
+        "case_layer": case_layer,
+        "layer": case_layer,
+        "values": _sample_case_values(),
+        "history": [],
+        "conflicts": [],
+        "changes": [],
+        "results": [],
+        "rows": [],
+        "case_count": 2,
+        "case_ids": ["c0000042"],
+    }
+
+
+def _construct(cls: type, values: dict):
+    """Construct cls with values for its required parameters; raise LookupError naming a missing one."""
+    arguments = {}
+    for name, parameter in inspect.signature(cls.__init__).parameters.items():
+        if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if name in values:
+            arguments[name] = values[name]
+        elif parameter.default is inspect.Parameter.empty:
+            raise LookupError(f"{cls.__qualname__}: no test value for parameter {name!r}")
+    return cls(**arguments)
+
+
+@pytest.fixture()
+def vietnamese_ui(qgis_app, vietnamese_locale):
+    """The shipped vi translation installed as QGIS does, with the default locale set to Vietnamese."""
+    saved_locale = QLocale()
+    QLocale.setDefault(QLocale("vi_VN"))
+    translator = QTranslator()
+    assert translator.load(str(QM_FILE))
+    QCoreApplication.installTranslator(translator)
+    yield _english_sources()
+    QCoreApplication.removeTranslator(translator)
+    QLocale.setDefault(saved_locale)
+
+
+def test_windows_discovered():
+    names = {cls.__name__ for cls in plugin_window_classes()}
+    assert "SettingsDialog" in names
+    assert "ConnectDialog" in names
+    assert "StatusDialog" in names
+
+
+def test_windows_in_vietnamese(vietnamese_ui, qgis_iface, case_layer, qgis_new_project):
+    QgsProject.instance().addMapLayer(case_layer, False)
+    values = _constructor_values(qgis_iface, case_layer)
+    problems = []
+    for cls in plugin_window_classes():
+        try:
+            window = _construct(cls, values)
+        except LookupError as error:
+            problems.append(f"{error}: add it to _constructor_values")
+            continue
+        try:
+            problems.extend(untranslated_texts(window, vietnamese_ui))
+        finally:
+            window.close()
+            window.deleteLater()
+    QCoreApplication.processEvents()
+
+    assert problems == [], "untranslated in the vi UI:\n" + "\n".join(problems)
+
+
+def test_plugin_menu_in_vietnamese(vietnamese_ui, qgis_iface):
+    plugin = SosPlugin(qgis_iface, dependency_checker=list)
+    plugin.initGui()
+    try:
+        problems = untranslated_texts(plugin.menu, vietnamese_ui)
+        problems += untranslated_texts(plugin.toolbar, vietnamese_ui)
+        for dock in qgis_iface.mainWindow().findChildren(QDockWidget):
+            if type(dock).__module__.startswith(PLUGIN_PACKAGE):
+                problems += untranslated_texts(dock, vietnamese_ui)
+    finally:
+        plugin.unload()
+
+    assert problems == [], "untranslated in the vi menu, toolbar or dock:\n" + "\n".join(problems)
+
+
+def test_processing_in_vietnamese(vietnamese_ui, sos_provider):
+    problems = []
+
+    def check(where: str, text: str) -> None:
+        plain = _plain(text or "")
+        if plain and not _is_same_in_both(plain) and plain in vietnamese_ui:
+            contexts = ", ".join(sorted(set(vietnamese_ui[plain])))
+            problems.append(f"{where}: {plain!r} (.ts contexts with this source: {contexts})")
+
+    check("provider long name", sos_provider.longName())
+    for algorithm in sos_provider.algorithms():
+        name = algorithm.id()
+        check(f"{name} display name", algorithm.displayName())
+        check(f"{name} group", algorithm.group())
+        check(f"{name} help", algorithm.shortHelpString())
+        for parameter in algorithm.parameterDefinitions():
+            check(f"{name} parameter {parameter.name()}", parameter.description())
+        for output in algorithm.outputDefinitions():
+            check(f"{name} output {output.name()}", output.description())
+
+    assert sos_provider.algorithms(), "the SOS provider has no algorithms"
+    assert problems == [], "untranslated in Processing:\n" + "\n".join(problems)
+
+
+def test_qm_compiled_from_ts(tmp_path):
+    if shutil.which("lrelease") is None:
+        pytest.skip("lrelease is missing (Debian package qttools5-dev-tools)")
+    fresh = tmp_path / "fresh.qm"
+    subprocess.run(["lrelease", str(TS_FILE), "-qm", str(fresh)], check=True, capture_output=True)
+    assert fresh.read_bytes() == QM_FILE.read_bytes(), "the .qm is stale: run scripts/translations.sh"
