@@ -1,4 +1,4 @@
-"""Map and project output of the demo: a PNG of cases over hazards with a legend, and a .qgz project."""
+"""Map and project output of the demo: a PNG of cases over hazards, the situation report, a .qgz project."""
 
 from __future__ import annotations
 
@@ -8,28 +8,18 @@ from pathlib import Path
 from qgis.core import (
     QgsFillSymbol,
     QgsLayoutExporter,
-    QgsLayoutItemLabel,
-    QgsLayoutItemLegend,
-    QgsLayoutItemMap,
-    QgsLayoutItemScaleBar,
-    QgsLayoutPoint,
-    QgsLayoutSize,
     QgsMarkerSymbol,
-    QgsPrintLayout,
     QgsProject,
     QgsRasterLayer,
-    QgsRectangle,
     QgsSingleSymbolRenderer,
-    QgsUnitTypes,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QSize
-from qgis.PyQt.QtGui import QColor, QFont
 
+from sos_qgis_plugin import report
 from sos_qgis_plugin.core.timeutil import to_vietnam_time
 from sos_qgis_plugin.style import apply_case_style
 
-MAP_WIDTH_MM, MAP_HEIGHT_MM = 297, 210
 MAP_DPI = 120
 
 
@@ -55,21 +45,6 @@ def style_landslide(layer) -> None:
             {"color": "191,129,45,80", "outline_color": "140,81,10,220", "outline_width": "0.4"}
         )
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-
-
-def _case_extent(cases: QgsVectorLayer) -> QgsRectangle:
-    """Extent of the cases whose location is trusted: flagged locations do not stretch the map."""
-    extent = QgsRectangle()
-    for feature in cases.getFeatures():
-        if not feature.hasGeometry() or feature.geometry().isEmpty():
-            continue
-        if "outside_service_area" in str(feature["quality_flags"] or ""):
-            continue
-        extent.combineExtentWith(feature.geometry().boundingBox())
-    if extent.isEmpty():
-        extent = cases.extent()
-    extent.scale(1.1)
-    return extent
 
 
 def build_project(
@@ -106,54 +81,23 @@ def build_project(
 
 
 def render(out: Path, cases: QgsVectorLayer) -> Path:
-    """Render the current project (cases over hazards) to OUT/map.png with a title, legend and scale bar."""
+    """Render the current project (cases over hazards) to OUT/map.png with a title, legend and scale bar.
+
+    The map, legend, scale bar and north arrow are the situation report's, on one A4 landscape page.
+    """
     project = QgsProject.instance()
     # Drawing order as in the layer tree: cases on top, then landslide events, then the flood fill.
     tree_layers = [node.layer() for node in project.layerTreeRoot().findLayers()]
     hazards = [layer for layer in tree_layers if layer is not None and layer.id() != cases.id()]
 
-    layout = QgsPrintLayout(project)
-    layout.initializeDefaults()
-    page = layout.pageCollection().page(0)
-    page.setPageSize(QgsLayoutSize(MAP_WIDTH_MM, MAP_HEIGHT_MM, QgsUnitTypes.LayoutMillimeters))
-
-    title = QgsLayoutItemLabel(layout)
-    layout.addLayoutItem(title)
+    layout = report.new_layout(project, "SOS demo map", pages=1)
     stamp = to_vietnam_time(datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M")
-    title.setText(f"SOS cases over flood and landslide hazards, data of {stamp} (UTC+7)")
-    title.setFont(QFont("DejaVu Sans", 14, QFont.Weight.Bold))
-    title.attemptMove(QgsLayoutPoint(8, 5, QgsUnitTypes.LayoutMillimeters))
-    title.attemptResize(QgsLayoutSize(260, 10, QgsUnitTypes.LayoutMillimeters))
-
-    # Items are added before they are moved and resized: a map item outside a layout ignores its size.
-    map_item = QgsLayoutItemMap(layout)
-    layout.addLayoutItem(map_item)
-    map_item.attemptMove(QgsLayoutPoint(8, 17, QgsUnitTypes.LayoutMillimeters))
-    map_item.attemptResize(QgsLayoutSize(215, 186, QgsUnitTypes.LayoutMillimeters))
-    map_item.setLayers([cases] + hazards)
-    map_item.setKeepLayerSet(True)
-    map_item.setCrs(cases.crs())
-    # zoomToExtent on a map item that has no extent yet gives an empty extent in QGIS 3.22: set one first.
-    extent = _case_extent(cases)
-    map_item.setExtent(extent)
-    # setExtent also fits the item to the extent's shape; give it back its size, then fit the extent inside.
-    map_item.attemptResize(QgsLayoutSize(215, 186, QgsUnitTypes.LayoutMillimeters))
-    map_item.zoomToExtent(extent)
-    map_item.setFrameEnabled(True)
-    map_item.setBackgroundColor(QColor(250, 250, 245))
-
-    legend = QgsLayoutItemLegend(layout)
-    layout.addLayoutItem(legend)
-    legend.setTitle("Legend")
-    legend.setLinkedMap(map_item)
-    legend.attemptMove(QgsLayoutPoint(227, 17, QgsUnitTypes.LayoutMillimeters))
-
-    scale_bar = QgsLayoutItemScaleBar(layout)
-    layout.addLayoutItem(scale_bar)
-    scale_bar.setStyle("Single Box")
-    scale_bar.setLinkedMap(map_item)
-    scale_bar.applyDefaultSize(QgsUnitTypes.DistanceKilometers)
-    scale_bar.attemptMove(QgsLayoutPoint(12, 190, QgsUnitTypes.LayoutMillimeters))
+    title = f"SOS cases over flood and landslide hazards, data of {stamp} (UTC+7)"
+    report.add_label(layout, title, 8, 5, 260, 10, points=14, bold=True)
+    map_item = report.add_case_map(layout, cases, hazards, report.case_extent(cases), 8, 17, 215, 186)
+    report.add_legend(layout, map_item, cases, hazards, 227, 17)
+    report.add_scale_bar(layout, map_item, 12, 188)
+    report.add_north_arrow(layout, map_item, 208, 19, 12)
 
     target = out / "map.png"
     # Rendering to a QImage and saving it with Qt, because exportToImage in QGIS 3.22 also tries to
@@ -162,6 +106,20 @@ def render(out: Path, cases: QgsVectorLayer) -> Path:
     if image.isNull() or not image.save(str(target), "PNG"):
         raise RuntimeError(f"rendering the map to {target} failed")
     return target
+
+
+def write_report(out: Path, cases: QgsVectorLayer, summaries: list | None = None) -> Path:
+    """Write OUT/situation_report.pdf of the current project's layers and return its path.
+
+    `summaries` are the commune summaries, or None for a report without the commune table.
+    """
+    project = QgsProject.instance()
+    tree_layers = [node.layer() for node in project.layerTreeRoot().findLayers()]
+    hazards = [layer for layer in tree_layers if layer is not None and layer.id() != cases.id()]
+    path = report.build_situation_report(
+        project, cases, hazards, summaries, str(out / "situation_report.pdf")
+    )
+    return Path(path)
 
 
 def save_project(out: Path) -> Path:

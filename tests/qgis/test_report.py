@@ -1,0 +1,432 @@
+"""The situation report: PDF pages, map, commune table and chart, in English and Vietnamese."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsFeature,
+    QgsGeometry,
+    QgsPrintLayout,
+    QgsProcessingAlgorithm,
+    QgsProject,
+    QgsRectangle,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+from qgis.PyQt.QtGui import QImage
+
+from sos_qgis_plugin.case_layer import CaseLayerStore, create_or_open_case_layer
+from sos_qgis_plugin.core.records import parse_features
+from sos_qgis_plugin.report import (
+    add_commune_table,
+    build_situation_report,
+    read_case_data,
+    summary_row,
+)
+from sos_qgis_plugin.report_chart import build_timeline, write_timeline_svg
+from sos_qgis_plugin.style import apply_case_style
+
+QM_FILE = Path(__file__).resolve().parents[2] / "sos_qgis_plugin" / "i18n" / "sos_qgis_plugin_vi.qm"
+STATUS_CYCLE = ("needs_help", "in_progress", "supported", "needs_help", "unreachable", "duplicate")
+FIRST_CASE_UTC = datetime(2025, 11, 19, 1, 0, tzinfo=timezone.utc)
+CASE_COUNT = 60
+DATA_TIME = datetime(2026, 12, 4, 7, 5, tzinfo=timezone.utc)
+
+
+def _case_features() -> list:
+    """Sixty cases over 30 hours near Tuy Hoa; every fifth has no people count, the last has no location."""
+    features = []
+    for index in range(CASE_COUNT):
+        created = FIRST_CASE_UTC + timedelta(minutes=30 * index)
+        geometry = {"type": "Point", "coordinates": [109.0 + 0.005 * index, 12.9 + 0.003 * (index % 20)]}
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"c{index:07d}",
+                "geometry": None if index == CASE_COUNT - 1 else geometry,
+                "properties": {
+                    "status": STATUS_CYCLE[index % len(STATUS_CYCLE)],
+                    "people_count": None if index % 5 == 0 else 1 + index % 7,
+                    "household_count": 1,
+                    "created_at": created.isoformat(),
+                    "updated_at": (created + timedelta(hours=2)).isoformat(),
+                    "version": 1,
+                    "description": "<b>Nhà ngập</b> & cần thuyền",
+                },
+            }
+        )
+    return features
+
+
+def _pdf_text(path: Path, page: int) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def _page_count(path: Path) -> int:
+    if shutil.which("pdfinfo") is not None:
+        output = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", output, re.MULTILINE).group(1))
+    return len(re.findall(rb"/Type\s*/Page\b", path.read_bytes()))
+
+
+def _render_pages(path: Path, out_dir: Path) -> list:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(out_dir / "page")], check=True)
+    return sorted(out_dir.glob("page-*.png"))
+
+
+@pytest.fixture
+def report_project(qgis_app, tmp_path):
+    """A project with a styled case layer of 60 cases, hazard fields set, and one flood polygon layer."""
+    project = QgsProject.instance()
+    project.clear()
+    cases = create_or_open_case_layer(str(tmp_path / "cases.gpkg"))
+    CaseLayerStore(cases).apply_records(parse_features(_case_features()).records)
+    fields = cases.fields()
+    flood_index = fields.indexFromName("in_flood")
+    landslide_index = fields.indexFromName("in_landslide_zone")
+    changes = {
+        feature.id(): {flood_index: feature.id() % 3 == 0, landslide_index: feature.id() % 10 == 0}
+        for feature in cases.getFeatures()
+    }
+    assert cases.dataProvider().changeAttributeValues(changes)
+    apply_case_style(cases)
+
+    flood = QgsVectorLayer("Polygon?crs=EPSG:4326", "Flood zone", "memory")
+    zone = QgsFeature()
+    zone.setGeometry(QgsGeometry.fromRect(QgsRectangle(109.0, 12.85, 109.15, 13.0)))
+    assert flood.dataProvider().addFeatures([zone])[0]
+    project.addMapLayers([flood, cases])
+    project.setCrs(cases.crs())
+    yield project, cases, flood
+    project.clear()
+
+
+def _summaries(count: int) -> list:
+    return [
+        {
+            "code": f"{22000 + index}",
+            "name": f"Xã Hoà {index}",
+            "waiting_cases": index % 4,
+            "people_waiting": index,
+            "waiting_in_flood": index % 2,
+            "waiting_in_landslide": 0,
+            "by_status": {"needs_help": index % 4, "supported": 1},
+        }
+        for index in range(count)
+    ]
+
+
+@pytest.fixture
+def vietnamese(qgis_app):
+    translator = QTranslator()
+    assert translator.load(str(QM_FILE))
+    QCoreApplication.installTranslator(translator)
+    yield translator
+    QCoreApplication.removeTranslator(translator)
+
+
+def test_timeline_hourly_buckets():
+    start = datetime(2025, 11, 19, 8, 10)
+    timeline = build_timeline([(start, "needs_help"), (start + timedelta(hours=2), "supported"), (None, "x")])
+
+    assert timeline.hourly
+    assert len(timeline.bucket_starts) == 3
+    assert timeline.counts["needs_help"] == [1, 0, 0]
+    assert timeline.counts["supported"] == [0, 0, 1]
+    assert timeline.undated == 1
+
+
+def test_timeline_daily_buckets():
+    start = datetime(2025, 11, 2, 23, 0)
+    timeline = build_timeline([(start, "needs_help"), (start + timedelta(days=9), "bogus")])
+
+    assert not timeline.hourly
+    assert len(timeline.bucket_starts) == 10
+    assert timeline.counts["other"][-1] == 1
+
+
+def test_timeline_svg_written(qgis_app, tmp_path):
+    timeline = build_timeline([(datetime(2025, 11, 19, 8), "needs_help")])
+    path = tmp_path / "chart.svg"
+
+    write_timeline_svg(timeline, str(path), 120, 80)
+
+    assert "<svg" in path.read_text(encoding="utf-8")
+
+
+def test_case_data_counts(report_project):
+    _, cases, _ = report_project
+    waiting = [
+        i for i in range(CASE_COUNT) if STATUS_CYCLE[i % len(STATUS_CYCLE)] in ("needs_help", "in_progress")
+    ]
+    people = sum(1 + i % 7 for i in waiting if i % 5 != 0)
+
+    data = read_case_data(cases)
+
+    assert data.totals.cases == CASE_COUNT
+    assert data.totals.waiting_cases == len(waiting)
+    assert data.totals.people_waiting == people
+    assert data.timeline.hourly
+    assert data.timeline.total() == CASE_COUNT
+
+
+def test_case_data_rejects_other_layer(qgis_app):
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=name:string", "points", "memory")
+    from sos_qgis_plugin.core.errors import SosError
+
+    with pytest.raises(SosError):
+        read_case_data(layer)
+
+
+def test_summary_row_from_dict():
+    row = summary_row(_summaries(3)[2])
+
+    assert row["name"] == "Xã Hoà 2"
+    assert row["people_waiting"] == 2
+    assert row["supported"] == 1
+    assert row["households_waiting"] == 0
+
+
+def test_summary_row_from_commune_summary():
+    pytest.importorskip("shapely", minversion="2")
+    from sos_qgis_plugin.core.communes import CommuneSummary
+
+    summary = CommuneSummary("commune", "22015", "Tuy Hoà")
+    summary.waiting_cases, summary.flood_cases, summary.households_waiting = 4, 3, 7
+    summary.cases_by_status["supported"] = 2
+
+    row = summary_row(summary)
+
+    assert row["waiting_in_flood"] == 3
+    assert row["households_waiting"] == 7
+    assert row["supported"] == 2
+
+
+def test_table_leaves_out_communes(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+
+    table, left_out = add_commune_table(layout, _summaries(80), 10, 10, 160, 150, page=0)
+
+    communes_in_table = len(table.tableContents()) - 1
+    assert left_out > 0
+    assert communes_in_table + left_out == 80
+    # The communes with the most people waiting come first.
+    assert table.tableContents()[0][0].content() == "Xã Hoà 79"
+
+
+def test_table_keeps_order_when_it_fits(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+
+    table, left_out = add_commune_table(layout, _summaries(5), 10, 10, 160, 150, page=0)
+
+    assert left_out == 0
+    assert [row[0].content() for row in table.tableContents()][:2] == ["Xã Hoà 0", "Xã Hoà 1"]
+
+
+def test_report_two_pages(report_project, tmp_path):
+    project, cases, flood = report_project
+
+    path = build_situation_report(
+        project, cases, [flood], _summaries(80), str(tmp_path / "report.pdf"), data_time=DATA_TIME
+    )
+
+    assert Path(path).is_file()
+    assert _page_count(Path(path)) == 2
+
+
+def test_report_map_page_text(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"), data_time=DATA_TIME)
+
+    text = _pdf_text(Path(path), 1)
+
+    assert "Data as of 04/12/2026 14:05 (UTC+7)" in text
+    assert "Situation report: SOS cases" in text
+    assert "Needs help" in text
+    assert "Flood zone" in text
+    assert "Waiting for help: 30 cases" in text
+
+
+def test_report_table_page_text(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], _summaries(80), str(tmp_path / "r.pdf"))
+
+    text = _pdf_text(Path(path), 2)
+
+    assert "Xã Hoà 79" in text
+    assert "Total (80 communes)" in text
+    assert "more communes are left out" in text
+    assert "Cases created per hour" in text
+
+
+def test_report_without_admin(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    text = _pdf_text(Path(path), 2)
+
+    assert "No admin layer was given" in text
+
+
+def test_report_title_plain_text(report_project, tmp_path):
+    project, cases, flood = report_project
+    title = "Báo cáo <b>lũ</b> & sạt lở"
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"), title=title)
+
+    text = _pdf_text(Path(path), 1)
+
+    assert title in text
+
+
+def test_report_missing_folder(report_project, tmp_path):
+    from sos_qgis_plugin.core.errors import SosError
+
+    project, cases, flood = report_project
+    with pytest.raises(SosError):
+        build_situation_report(project, cases, [flood], None, str(tmp_path / "missing" / "r.pdf"))
+
+
+def test_report_pages_render(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], _summaries(30), str(tmp_path / "r.pdf"))
+
+    pages = _render_pages(Path(path), tmp_path)
+
+    assert len(pages) == 2
+    for page in pages:
+        image = QImage(str(page))
+        assert image.width() > image.height()
+        # A page with map, table or chart has many distinct colours; a blank page has one.
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+        assert len(colours) > 20
+
+
+def test_report_vietnamese(report_project, tmp_path, vietnamese):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], _summaries(5), str(tmp_path / "vi.pdf"))
+
+    map_text = _pdf_text(Path(path), 1)
+    table_text = _pdf_text(Path(path), 2)
+
+    assert "Cần hỗ trợ" in map_text
+    assert QCoreApplication.translate("SosReport", "Situation report: SOS cases") in map_text
+    assert "Situation report: SOS cases" not in map_text
+    assert "Commune" not in table_text
+
+
+def test_algorithm_writes_pdf(report_project, qgis_processing, tmp_path):
+    import processing
+
+    from sos_qgis_plugin.processing.situation_report import SituationReportAlgorithm
+
+    _, cases, flood = report_project
+    out = str(tmp_path / "hourly.pdf")
+
+    result = processing.run(
+        SituationReportAlgorithm(),
+        {"INPUT": cases, "HAZARD_LAYERS": [flood], "TITLE": "Hourly report", "OUTPUT": out},
+    )
+
+    assert result["OUTPUT"] == out
+    assert _page_count(Path(out)) == 2
+    assert result["COMMUNES"] == 0
+
+
+def test_algorithm_main_thread():
+    from sos_qgis_plugin.processing.situation_report import SituationReportAlgorithm
+
+    flags = SituationReportAlgorithm().flags()
+
+    assert flags & QgsProcessingAlgorithm.Flag.FlagNoThreading
+
+
+@pytest.mark.realdata
+def test_algorithm_real_communes(report_project, qgis_processing, shared_dir, tmp_path):
+    pytest.importorskip("shapely", minversion="2")
+    import processing
+
+    from sos_qgis_plugin.processing.situation_report import SituationReportAlgorithm
+
+    admin_path = shared_dir / "data" / "admin" / "daklak_admin_2025.gpkg"
+    if not admin_path.is_file():
+        pytest.skip("the commune polygons are absent from ../shared/data")
+    _, cases, flood = report_project
+    admin = f"{admin_path}|layername=daklak_communes_2025"
+    out = tmp_path / "communes.pdf"
+
+    result = processing.run(
+        SituationReportAlgorithm(),
+        {"INPUT": cases, "HAZARD_LAYERS": [flood], "ADMIN_LAYER": admin, "OUTPUT": str(out)},
+    )
+
+    text = _pdf_text(out, 2)
+    assert result["COMMUNES"] > 100
+    assert "Total ({} communes)".format(result["COMMUNES"]) in text
+
+
+def test_dialog_writes_report(report_project, tmp_path):
+    from sos_qgis_plugin.gui.report_dialog import ReportDialog
+    from sos_qgis_plugin.settings import Settings
+
+    project, cases, flood = report_project
+    dialog = ReportDialog(cases, project=project, settings=Settings(), data_time=DATA_TIME)
+    written = []
+    dialog.reportWritten.connect(written.append)
+    dialog.output_widget.setFilePath(str(tmp_path / "dialog"))
+
+    dialog.run_report()
+
+    assert written == [str(tmp_path / "dialog.pdf")]
+    assert dialog.hazard_layer_ids() == [flood.id()]
+    assert _page_count(tmp_path / "dialog.pdf") == 2
+
+
+@pytest.mark.realdata
+def test_dialog_admin_task(report_project, shared_dir, tmp_path):
+    pytest.importorskip("shapely", minversion="2")
+    import time
+
+    from sos_qgis_plugin.gui.report_dialog import ReportDialog
+    from sos_qgis_plugin.settings import Settings
+
+    admin_path = shared_dir / "data" / "admin" / "daklak_admin_2025.gpkg"
+    if not admin_path.is_file():
+        pytest.skip("the commune polygons are absent from ../shared/data")
+    project, cases, _ = report_project
+    admin = QgsVectorLayer(f"{admin_path}|layername=daklak_communes_2025", "Communes", "ogr")
+    project.addMapLayer(admin)
+    dialog = ReportDialog(cases, project=project, settings=Settings())
+    dialog.admin_combo.setLayer(admin)
+    written = []
+    dialog.reportWritten.connect(written.append)
+    dialog.output_widget.setFilePath(str(tmp_path / "admin.pdf"))
+
+    dialog.run_report()
+    deadline = time.monotonic() + 60
+    while not written and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+    assert written == [str(tmp_path / "admin.pdf")]
+    assert admin.id() not in dialog.hazard_layer_ids()
+    assert "Total (" in _pdf_text(tmp_path / "admin.pdf", 2)
