@@ -10,7 +10,7 @@ PLUGIN := sos_qgis_plugin
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 OUT ?= demo-output
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
-DEBIAN_PACKAGES := qgis python3-qgis gdal-bin pyqt5-dev-tools qttools5-dev-tools
+DEBIAN_PACKAGES := qgis python3-qgis gdal-bin pyqt5-dev-tools qttools5-dev-tools poppler-utils
 
 export QT_QPA_PLATFORM ?= offscreen
 
@@ -18,7 +18,7 @@ export QT_QPA_PLATFORM ?= offscreen
 
 help:
 	@echo "make test       install what is missing, then run all tests"
-	@echo "make demo       run the main job headless on the synthetic scenario (SOS_DATA, FLOOD, LANDSLIDE, OUT)"
+	@echo "make demo       run the main job headless on the synthetic scenario (SOS_DATA, FLOOD, LANDSLIDE, ADMIN, ADMIN_LAYER, OUT)"
 	@echo "make lint       ruff check"
 	@echo "make package    build dist/$(PLUGIN)-$(VERSION).zip for the QGIS plugin manager"
 	@echo "make install    copy the plugin into a QGIS profile (QGIS_PROFILE_DIR)"
@@ -31,7 +31,7 @@ help:
 system-deps:
 	@missing=""; \
 	$(SYSTEM_PYTHON) -c "import qgis.core" 2>/dev/null || missing="yes"; \
-	for tool in ogrinfo lrelease pylupdate5; do command -v $$tool >/dev/null || missing="yes"; done; \
+	for tool in ogrinfo lrelease pylupdate5 pdftoppm; do command -v $$tool >/dev/null || missing="yes"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "Installing QGIS and tools from Debian packages: $(DEBIAN_PACKAGES)"; \
@@ -62,7 +62,9 @@ demo: venv
 	$(PY) scripts/demo.py --out "$(OUT)" \
 	  $(if $(SOS_DATA),--sos-data "$(SOS_DATA)") \
 	  $(if $(FLOOD),--flood "$(FLOOD)") \
-	  $(if $(LANDSLIDE),--landslide "$(LANDSLIDE)")
+	  $(if $(LANDSLIDE),--landslide "$(LANDSLIDE)") \
+	  $(if $(ADMIN),--admin "$(ADMIN)") \
+	  $(if $(ADMIN_LAYER),--admin-layer "$(ADMIN_LAYER)")
 
 # Live sync of 50,000 cases and the hazard overlay of 100,000 points against QGIS's own join; prints the
 # figures and writes bench-results.json (BENCH_OUT sets the folder).

@@ -4,9 +4,13 @@ Steps: start the reference SOS server on a free loopback port with a fresh datab
 token, import the scenario, fetch the cases into a GeoPackage through the plugin's Processing
 algorithm, analyse flood and landslide hazards, mark the 20 highest-priority open cases
 `in_progress` and the next 10 `supported` in one batch request, fetch again and check that the
-server agrees, render a map, save a QGIS project and stop the server.
+server agrees, render a map, save a QGIS project and stop the server. With a commune layer
+(--admin), it also fills each case's commune, writes the per-commune summary to communes.csv and
+the situation report to situation_report.pdf.
 
-Without --sos-data the demo runs on a synthetic scenario that scripts/scenario.py generates.
+Without --sos-data the demo runs on a synthetic scenario that scripts/scenario.py generates. That
+scenario gets a grid of eight invented communes over the valley, so the summary and the report are
+made without any file from outside the repository; --admin replaces the grid.
 """
 
 from __future__ import annotations
@@ -116,12 +120,27 @@ def parse_args() -> argparse.Namespace:
         type=Path,
         help="landslide layer: a vector file of landslide zones (polygons) or events (points)",
     )
+    parser.add_argument(
+        "--admin",
+        type=Path,
+        help="commune polygons (GeoPackage, GeoJSON or any vector file) for communes.csv and the report",
+    )
+    parser.add_argument(
+        "--admin-layer",
+        help="layer of the --admin file to read (default: the polygon layer with a commune code and name "
+        "field and the most features)",
+    )
     return parser.parse_args()
 
 
 def prepare_inputs(args: argparse.Namespace, out: Path) -> dict[str, Path | None]:
     """Return the scenario files, generating the synthetic scenario for what was not given."""
-    inputs: dict[str, Path | None] = {"sos": args.sos_data, "flood": args.flood, "landslide": args.landslide}
+    inputs: dict[str, Path | None] = {
+        "sos": args.sos_data,
+        "flood": args.flood,
+        "landslide": args.landslide,
+        "admin": args.admin,
+    }
     for role, path in inputs.items():
         if path is not None and not path.exists():
             raise DemoError(f"the {role} file does not exist: {path}")
@@ -135,7 +154,77 @@ def prepare_inputs(args: argparse.Namespace, out: Path) -> dict[str, Path | None
             inputs["flood"] = generated["flood"]
         if args.landslide is None:
             inputs["landslide"] = generated["landslide"]
+        if args.admin is None:
+            inputs["admin"] = write_synthetic_communes(out / "scenario" / "communes.geojson", scenario)
     return inputs
+
+
+def write_synthetic_communes(path: Path, scenario) -> Path:
+    """Write the synthetic scenario's communes: a 4 x 2 grid of 0.2-degree cells around its centre.
+
+    The names are those the scenario uses in case addresses; the codes S01 to S08 are invented. Cases
+    drawn far from the centre fall outside the grid, so the summary's "outside every commune" row is used.
+    """
+    centre_lon, centre_lat = scenario.DEFAULT_CENTRE
+    features = []
+    for number, name in enumerate(scenario.COMMUNES[:8]):
+        west = centre_lon - 0.4 + 0.2 * (number % 4)
+        south = centre_lat - 0.2 + 0.2 * (number // 4)
+        ring = [
+            [round(west, 5), round(south, 5)],
+            [round(west + 0.2, 5), round(south, 5)],
+            [round(west + 0.2, 5), round(south + 0.2, 5)],
+            [round(west, 5), round(south + 0.2, 5)],
+            [round(west, 5), round(south, 5)],
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": f"S{number + 1:02d}", "name": name},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    collection = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def admin_layer_uri(path: Path, layer_name: str | None) -> str:
+    """Return the OGR URI of the commune layer: the named layer, or the best candidate of the file.
+
+    Without a name, the candidate is the polygon layer whose fields look like a commune code and name and
+    that has the most features (so a GeoPackage with the province and its communes gives the communes).
+    Raises DemoError when the file cannot be opened or has no such layer.
+    """
+    from osgeo import ogr
+
+    dataset = ogr.Open(str(path))
+    if dataset is None:
+        raise DemoError(f"OGR cannot open the commune file {path}")
+    names = [dataset.GetLayer(index).GetName() for index in range(dataset.GetLayerCount())]
+    if layer_name:
+        if layer_name not in names:
+            raise DemoError(
+                f"the commune file {path} has no layer {layer_name}; its layers: {', '.join(names)}"
+            )
+        return f"{path}|layername={layer_name}"
+    candidates = []
+    for index in range(dataset.GetLayerCount()):
+        layer = dataset.GetLayer(index)
+        if ogr.GT_Flatten(layer.GetGeomType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
+            continue
+        definition = layer.GetLayerDefn()
+        fields = {definition.GetFieldDefn(i).GetName().lower() for i in range(definition.GetFieldCount())}
+        looks_like_communes = bool(fields & {"ward_code", "ma_xa", "commune_code", "code"}) and bool(
+            fields & {"name", "ten_xa", "ten", "commune_name"}
+        )
+        candidates.append((looks_like_communes, layer.GetFeatureCount(), layer.GetName()))
+    if not candidates:
+        raise DemoError(f"the commune file {path} has no polygon layer")
+    chosen = max(candidates)[2]
+    print(f"No ADMIN_LAYER given: reading the layer {chosen} of {path.name}")
+    return f"{path}|layername={chosen}"
 
 
 def copy_hazard(path: Path | None, out: Path) -> Path | None:
@@ -281,10 +370,13 @@ def main() -> int:
         "map.png",
         "summary.json",
         "sos_demo.qgz",
+        "communes.csv",
+        "situation_report.pdf",
     ):
         (out / stale).unlink(missing_ok=True)
 
     inputs = prepare_inputs(args, out)
+    admin_uri = admin_layer_uri(inputs["admin"], args.admin_layer) if inputs["admin"] else None
     flood_path = copy_hazard(inputs["flood"], out)
     landslide_path = copy_hazard(inputs["landslide"], out)
 
@@ -296,7 +388,7 @@ def main() -> int:
         print(import_report.rstrip())
         url = server.start()
         print(f"Reference server listening on {url}")
-        summary = run_plugin_steps(url, token, out, flood_path, landslide_path, auth_dir)
+        summary = run_plugin_steps(url, token, out, flood_path, landslide_path, auth_dir, admin_uri)
         summary["rejected_on_import"] = rejected_on_import(import_report)
         summary["rejected"] += summary["rejected_on_import"]
     finally:
@@ -305,11 +397,43 @@ def main() -> int:
 
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
-    print(f"Outputs in {out}: sos_cases.gpkg, map.png, summary.json, server.db, sos_demo.qgz")
+    outputs = "sos_cases.gpkg, map.png, summary.json, server.db, sos_demo.qgz"
+    if admin_uri:
+        outputs += ", communes.csv, situation_report.pdf"
+    print(f"Outputs in {out}: {outputs}")
     return 0
 
 
-def run_plugin_steps(url: str, token: str, out: Path, flood_path, landslide_path, auth_dir: Path) -> dict:
+def summarise_communes(cases, admin_uri: str, out: Path) -> tuple[list, dict]:
+    """Fill each case's commune, write OUT/communes.csv and return the summaries and their totals."""
+    from qgis.core import QgsVectorLayer
+
+    from sos_qgis_plugin.admin_layers import assign_communes
+    from sos_qgis_plugin.summary import export_csv, summarise_layers
+
+    admin = QgsVectorLayer(admin_uri, "Communes", "ogr")
+    if not admin.isValid():
+        raise DemoError(f"QGIS cannot open the commune layer {admin_uri}")
+    assigned = assign_communes(cases, admin)
+    summaries = summarise_layers(cases, admin)
+    export_csv(summaries, out / "communes.csv")
+    totals = {
+        "communes": len(summaries) - 2,
+        "cases_in_communes": sum(row.cases_total for row in summaries[:-2]),
+        "cases_outside_communes": summaries[-2].cases_total,
+        "cases_without_location": summaries[-1].cases_total,
+        "commune_fields_written": assigned,
+    }
+    print(
+        f"Communes: {totals['communes']} in the summary, {totals['cases_in_communes']} cases in a commune, "
+        f"{totals['cases_outside_communes']} outside, {totals['cases_without_location']} without a location"
+    )
+    return summaries, totals
+
+
+def run_plugin_steps(
+    url: str, token: str, out: Path, flood_path, landslide_path, auth_dir: Path, admin_uri: str | None = None
+) -> dict:
     app, _provider = start_qgis(auth_dir)
     import demo_map
     import processing
@@ -377,13 +501,38 @@ def run_plugin_steps(url: str, token: str, out: Path, flood_path, landslide_path
         "status_updates_sent": len(changes),
         "status_updates_confirmed": min(len(confirmed_results), confirmed_on_server),
     }
+    summaries = None
+    if admin_uri:
+        summaries, totals = summarise_communes(cases, admin_uri, out)
+        summary.update(totals)
     del cases, flood, landslide
 
     project_cases = demo_map.build_project(out, gpkg, flood_path, landslide_path)
     demo_map.render(out, project_cases)
+    if summaries is not None:
+        write_report(project_cases, summaries, out)
     demo_map.save_project(out)
     app.exitQgis()
     return summary
+
+
+def write_report(project_cases, summaries: list, out: Path) -> Path:
+    """Write OUT/situation_report.pdf from the demo project: the map, the commune table and the chart."""
+    from qgis.core import QgsProject
+
+    from sos_qgis_plugin.core.errors import SosError
+    from sos_qgis_plugin.report import build_situation_report
+
+    project = QgsProject.instance()
+    hazards = [layer for layer in project.mapLayers().values() if layer.id() != project_cases.id()]
+    try:
+        path = build_situation_report(
+            project, project_cases, hazards, summaries, str(out / "situation_report.pdf")
+        )
+    except SosError as error:
+        raise DemoError(f"the situation report failed: {error.message} ({error.details})") from error
+    print(f"Situation report written to {path}")
+    return Path(path)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
-"""The demo end to end: outputs, the server's final state, and hazard counts checked independently.
+"""The demo end to end: outputs, the server's final state, and hazard and commune counts checked apart.
 
 Each test runs scripts/demo.py as `make demo` does, in a subprocess with its own QGIS. The hazard counts
-are checked against OGR's own geometry engine in the hazard layer's native CRS, so neither the plugin's
+are checked against OGR's own geometry engine in the hazard layer's native CRS, and the per-commune counts
+of communes.csv against OGR's point-in-polygon test on the commune layer, so neither the plugin's
 reprojection nor its shapely code takes part in the expected values.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -30,7 +32,17 @@ SUMMARY_KEYS = {
     "status_updates_sent",
     "status_updates_confirmed",
 }
-OUTPUTS = ("sos_cases.gpkg", "map.png", "summary.json", "server.db", "sos_demo.qgz")
+OUTPUTS = (
+    "sos_cases.gpkg",
+    "map.png",
+    "summary.json",
+    "server.db",
+    "sos_demo.qgz",
+    "communes.csv",
+    "situation_report.pdf",
+)
+OPEN_STATUSES = ("needs_help", "in_progress")
+STATUSES = ("needs_help", "in_progress", "supported", "unreachable", "duplicate")
 
 
 def run_demo(out: Path, *options: str) -> subprocess.CompletedProcess:
@@ -86,6 +98,81 @@ def independent_flood_counts(cases: dict, flood_path: Path) -> dict[str, int]:
         probe = ogr.CreateGeometryFromWkt(f"POINT ({x!r} {y!r})")
         counts[case_id] = sum(1 for polygon in polygons if polygon.Intersects(probe))
     return counts
+
+
+def read_communes_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def independent_commune_counts(gpkg: Path, admin_path: Path, layer_name: str | None = None) -> dict:
+    """Count the demo's cases per commune with OGR: {code: counts}, plus "" for cases outside every commune.
+
+    Each case goes to the commune polygon that contains or touches it (OGR Intersects in the commune
+    layer's CRS). A case on a shared border goes to the lowest code, the rule the plugin documents.
+    Counts are the cases by status, and for open cases the known people and households and the cases in
+    flood or in a landslide zone, read from the case layer's own fields.
+    """
+    admin = ogr.Open(str(admin_path))
+    layer = admin.GetLayerByName(layer_name) if layer_name else admin.GetLayer(0)
+    code_field = "ward_code" if layer.GetLayerDefn().GetFieldIndex("ward_code") >= 0 else "code"
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    native = layer.GetSpatialRef().Clone()
+    native.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    to_native = osr.CoordinateTransformation(wgs84, native)
+    polygons = []
+    for feature in layer:
+        geometry = feature.GetGeometryRef().Clone()
+        if not geometry.IsValid():
+            geometry = geometry.MakeValid()
+        polygons.append((str(feature.GetField(code_field)), geometry))
+    polygons.sort(key=lambda item: item[0])
+
+    counts: dict[str, dict[str, int]] = {}
+    keys = (
+        *STATUSES,
+        "people_waiting",
+        "households_waiting",
+        "flood_cases",
+        "landslide_cases",
+        "assigned_ok",
+    )
+    # The dataset must outlive its layer: OGR frees the layer with it.
+    dataset = ogr.Open(str(gpkg))
+    for feature in dataset.GetLayerByName("sos_cases"):
+        point = feature.GetGeometryRef()
+        if point is None or point.IsEmpty():
+            continue
+        x, y, _ = to_native.TransformPoint(point.GetX(), point.GetY())
+        probe = ogr.CreateGeometryFromWkt(f"POINT ({x!r} {y!r})")
+        code = next((code for code, polygon in polygons if polygon.Intersects(probe)), "")
+        row = counts.setdefault(code, dict.fromkeys(keys, 0))
+        status = feature.GetField("status")
+        row[status] += 1
+        row["assigned_ok"] += int((feature.GetField("commune_code") or "") == code)
+        if status not in OPEN_STATUSES:
+            continue
+        row["people_waiting"] += feature.GetField("people_count") or 0
+        row["households_waiting"] += feature.GetField("household_count") or 0
+        row["flood_cases"] += int(feature.GetField("in_flood") == 1)
+        row["landslide_cases"] += int(feature.GetField("in_landslide_zone") == 1)
+    return counts
+
+
+def assert_communes_match(rows: list[dict[str, str]], expected: dict) -> None:
+    """Compare communes.csv with the OGR counts, commune by commune and field by field."""
+    by_code = {row["code"]: row for row in rows if row["code"]}
+    outside = rows[-2]
+    for code, counts in expected.items():
+        row = by_code[code] if code else outside
+        for key in (*STATUSES, "people_waiting", "households_waiting", "flood_cases", "landslide_cases"):
+            assert int(row[key]) == counts[key], (code, key)
+        assert counts["assigned_ok"] == sum(counts[status] for status in STATUSES), code
+    for code, row in by_code.items():
+        if code not in expected:
+            assert int(row["cases_total"]) == 0, code
 
 
 def server_state(db_path: Path, tmp_path: Path) -> tuple[dict[str, int], dict[str, list[dict]]]:
@@ -198,6 +285,33 @@ def test_demo_project_paths_relative(synthetic_run):
     assert str(out) not in project_xml
 
 
+def test_demo_communes_csv(synthetic_run):
+    out, _ = synthetic_run
+
+    rows = read_communes_csv(out / "communes.csv")
+
+    assert len(rows) == 8 + 2
+    assert rows[-2]["name"] == "Outside every commune"
+    assert rows[-1]["name"] == "No location"
+    assert sum(int(row["cases_total"]) for row in rows) == 301
+
+
+def test_demo_communes_independent(synthetic_run):
+    out, _ = synthetic_run
+    rows = read_communes_csv(out / "communes.csv")
+
+    expected = independent_commune_counts(out / "sos_cases.gpkg", out / "scenario" / "communes.geojson")
+
+    assert len(expected) > 5
+    assert_communes_match(rows, expected)
+
+
+def test_demo_report_pdf(synthetic_run):
+    out, _ = synthetic_run
+
+    assert (out / "situation_report.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_demo_flood_counts_independent(synthetic_run):
     out, _ = synthetic_run
     cases = layer_cases(out / "sos_cases.gpkg")
@@ -208,6 +322,25 @@ def test_demo_flood_counts_independent(synthetic_run):
         _, in_flood, flood_event_count = cases[case_id]
         assert flood_event_count == count, case_id
         assert bool(in_flood) == (count > 0), case_id
+
+
+def test_demo_without_admin_unchanged(tmp_path):
+    generated = scenario.generate(tmp_path / "scenario", cases=60)
+    out = tmp_path / "out"
+
+    result = run_demo(
+        out,
+        "--sos-data",
+        str(generated["sos"]),
+        "--flood",
+        str(generated["flood"]),
+        "--landslide",
+        str(generated["landslide"]),
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not (out / "communes.csv").exists()
+    assert not (out / "situation_report.pdf").exists()
 
 
 def test_demo_other_province_projected_flood(tmp_path):
@@ -243,11 +376,24 @@ def test_demo_real_data(shared_dir, tmp_path):
     sos = shared_dir / "data" / "sos" / "daklak_nov2025_requests.geojson"
     flood = shared_dir / "data" / "hazards" / "dfo_flood_events_daklak_1986_2018.gpkg"
     landslide = shared_dir / "data" / "hazards" / "nasa_glc_vietnam_2007_2016.gpkg"
-    if not (sos.is_file() and flood.is_file() and landslide.is_file()):
+    admin = shared_dir / "data" / "admin" / "daklak_admin_2025.gpkg"
+    if not (sos.is_file() and flood.is_file() and landslide.is_file() and admin.is_file()):
         pytest.skip("the real data files are absent from ../shared/data")
     out = tmp_path / "out"
 
-    result = run_demo(out, "--sos-data", str(sos), "--flood", str(flood), "--landslide", str(landslide))
+    result = run_demo(
+        out,
+        "--sos-data",
+        str(sos),
+        "--flood",
+        str(flood),
+        "--landslide",
+        str(landslide),
+        "--admin",
+        str(admin),
+        "--admin-layer",
+        "daklak_communes_2025",
+    )
 
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -263,3 +409,9 @@ def test_demo_real_data(shared_dir, tmp_path):
     assert counts["supported"] == 10
     for case_id, entries in histories.items():
         assert len(status_changes(entries)) == 1, case_id
+    rows = read_communes_csv(out / "communes.csv")
+    assert len(rows) == 102 + 2
+    assert_communes_match(
+        rows, independent_commune_counts(out / "sos_cases.gpkg", admin, "daklak_communes_2025")
+    )
+    assert (out / "situation_report.pdf").read_bytes().startswith(b"%PDF")

@@ -12,8 +12,10 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..dependencies import missing_dependencies
 from .analyse_hazards import AnalyseHazardsAlgorithm
+from .commune_summary import CommuneSummaryAlgorithm
 from .fetch_cases import FetchCasesAlgorithm
 from .set_status import SetStatusAlgorithm
+from .situation_report import SituationReportAlgorithm
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -21,10 +23,10 @@ _ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "
 
 
 class SosProvider(QgsProcessingProvider):
-    """Provider `sos`: fetch cases, analyse hazards, set statuses.
+    """Provider `sos`: fetch cases, analyse hazards, set statuses, summarise by commune, write the report.
 
-    The hazard analysis needs shapely 2; without it the algorithm is not registered and a warning in
-    the log names the missing package. Fetching and setting statuses work without it.
+    The hazard analysis and the commune summary need shapely 2; without it these two algorithms are not
+    registered and a warning in the log names the missing package. The other algorithms work without it.
     """
 
     def __init__(self, find_missing: Callable[[], list] = missing_dependencies) -> None:
@@ -51,11 +53,13 @@ class SosProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:
         self.addAlgorithm(FetchCasesAlgorithm())
         self.addAlgorithm(SetStatusAlgorithm())
+        self.addAlgorithm(SituationReportAlgorithm())
         shapely_missing = [missing for missing in self._find_missing() if missing.name == "shapely"]
         if shapely_missing:
             LOGGER.warning(
-                "shapely 2 is missing (found %s): the algorithm sos:analysehazards is not registered",
+                "shapely 2 is missing (found %s): sos:analysehazards and sos:communesummary are not loaded",
                 shapely_missing[0].found or "none",
             )
             return
         self.addAlgorithm(AnalyseHazardsAlgorithm())
+        self.addAlgorithm(CommuneSummaryAlgorithm())
