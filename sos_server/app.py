@@ -590,6 +590,7 @@ def _add_routes(app: FastAPI, service: CaseService, intake_limiter: IntakeRateLi
                 note=change.note,
                 duplicate_of=change.duplicate_of,
                 if_version=_parse_if_match(if_match),
+                team=change.team,
             ),
             principal,
         )

@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -44,6 +45,8 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 MAX_BATCH_CHANGES = 1000
 MAX_NOTE_LENGTH = 2000
+# Maximum length of the team named on a status change, in characters after NFC normalisation and trimming.
+MAX_TEAM_LENGTH = 100
 # Maximum length, in characters after NFC normalisation, of each free-text field of a case.
 TEXT_LIMITS = {
     "external_id": 255,
@@ -196,6 +199,7 @@ class StatusChange:
     note: Optional[str] = None
     duplicate_of: Optional[str] = None
     if_version: Optional[int] = None
+    team: Optional[str] = None
 
 
 def utc_now() -> datetime:
@@ -334,6 +338,7 @@ class CaseService:
                 "from_status": entry["from_status"],
                 "to_status": entry["to_status"],
                 "note": entry["note"],
+                "team": entry["team"],
             }
             for entry in entries
         ]
@@ -393,9 +398,10 @@ class CaseService:
     def change_status(self, case_id: str, change: StatusChange, principal: Principal) -> dict[str, Any]:
         """Apply one status change in its own transaction and return the case row as it is afterwards.
 
-        Setting the status a case already has, with the same ``duplicate_of`` and no note, changes nothing.
-        Raises CaseNotFoundError, VersionConflictError when ``if_version`` is not the current version, and
-        InvalidRequestError for an unknown status, an overlong note or a bad ``duplicate_of``.
+        Setting the status a case already has, with the same ``duplicate_of``, no note and no team,
+        changes nothing. Raises CaseNotFoundError, VersionConflictError when ``if_version`` is not the
+        current version, and InvalidRequestError for an unknown status, an overlong note, an invalid team
+        or a bad ``duplicate_of``.
         """
         now = self.clock()
         with self.store.write() as tx:
@@ -702,6 +708,7 @@ def _change_in(
     Raises what CaseService.change_status documents, before writing anything.
     """
     status, note, duplicate_of = _validate_change(case_id, change)
+    team = _validate_team(change.team)
     row = tx.get_case(case_id)
     if row is None:
         raise CaseNotFoundError(f"No case has the id '{case_id}'.")
@@ -709,7 +716,7 @@ def _change_in(
         raise _conflict(row, change.if_version)
     if duplicate_of is not None and tx.get_case(duplicate_of) is None:
         raise InvalidRequestError(f"duplicate_of names no case: '{duplicate_of}'.")
-    if status == row["status"] and duplicate_of == row["duplicate_of"] and note is None:
+    if status == row["status"] and duplicate_of == row["duplicate_of"] and note is None and team is None:
         return row, row
 
     values = {
@@ -722,7 +729,7 @@ def _change_in(
         # Only reachable on databases whose writers interleave (not SQLite's BEGIN IMMEDIATE).
         current = tx.get_case(case_id)
         raise _conflict(current or row, row["version"])
-    tx.add_history(case_id, now, principal.name, row["status"], status, note)
+    tx.add_history(case_id, now, principal.name, row["status"], status, note, team)
     return row, {**row, **values}
 
 
@@ -769,6 +776,32 @@ def _validate_change(case_id: str, change: StatusChange) -> tuple[str, Optional[
     return change.status, note, duplicate_of
 
 
+def _validate_team(team: Optional[str]) -> Optional[str]:
+    """Return the team NFC-normalised and trimmed, or None when absent or blank.
+
+    Raises InvalidRequestError when it has more than MAX_TEAM_LENGTH characters or a control character
+    (Unicode category Cc: tabs, line breaks, NUL and the like), because a team name is one short label.
+    """
+    if team is None:
+        return None
+    team = normalize_text(team).strip()
+    if not team:
+        return None
+    control = next((char for char in team if unicodedata.category(char) == "Cc"), None)
+    if control is not None:
+        raise InvalidRequestError(
+            f"The team contains the control character U+{ord(control):04X}, which is not allowed. "
+            "Send the team name on one line.",
+            extra={"field": "team"},
+        )
+    if len(team) > MAX_TEAM_LENGTH:
+        raise InvalidRequestError(
+            f"The team has {len(team)} characters; at most {MAX_TEAM_LENGTH} are allowed.",
+            extra={"field": "team"},
+        )
+    return team
+
+
 def _batch_changes(body: Any) -> list[Any]:
     if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
         raise InvalidRequestError('The request body must be a JSON object with a "changes" list.')
@@ -781,7 +814,7 @@ def _batch_changes(body: Any) -> list[Any]:
     return changes
 
 
-_BATCH_ITEM_KEYS = frozenset({"id", "status", "note", "if_version", "duplicate_of"})
+_BATCH_ITEM_KEYS = frozenset({"id", "status", "note", "if_version", "duplicate_of", "team"})
 
 
 def _parse_batch_item(item: Any) -> StatusChange:
@@ -797,7 +830,7 @@ def _parse_batch_item(item: Any) -> StatusChange:
     if_version = item.get("if_version")
     if if_version is not None and (isinstance(if_version, bool) or not isinstance(if_version, int)):
         raise InvalidRequestError(f"if_version must be an integer, got {if_version!r}.")
-    for name in ("note", "duplicate_of"):
+    for name in ("note", "duplicate_of", "team"):
         if item.get(name) is not None and not isinstance(item[name], str):
             raise InvalidRequestError(f"{name} must be a string or null.")
     return StatusChange(
@@ -805,6 +838,7 @@ def _parse_batch_item(item: Any) -> StatusChange:
         note=item.get("note"),
         duplicate_of=item.get("duplicate_of"),
         if_version=if_version,
+        team=item.get("team"),
     )
 
 

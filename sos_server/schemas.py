@@ -11,11 +11,16 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from sos_qgis_plugin.core.statuses import NEEDS, STATUSES, URGENCIES
-from sos_server.domain import MAX_BATCH_CHANGES, MAX_NOTE_LENGTH
+from sos_server.domain import MAX_BATCH_CHANGES, MAX_NOTE_LENGTH, MAX_TEAM_LENGTH
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Urgency = Literal[URGENCIES]  # type: ignore[valid-type]
 Need = Literal[NEEDS]  # type: ignore[valid-type]
+
+TEAM_DESCRIPTION = (
+    f"Team sent to the case, kept in the history entry (not a field of the case). Trimmed; blank reads as "
+    f"none; at most {MAX_TEAM_LENGTH} characters and no control characters, else 422 (an invalid batch item)"
+)
 
 
 class Link(BaseModel):
@@ -113,6 +118,7 @@ class StatusPatch(BaseModel):
     status: Status
     note: Optional[str] = Field(default=None, max_length=MAX_NOTE_LENGTH)
     duplicate_of: Optional[str] = Field(default=None, description="Only with status duplicate")
+    team: Optional[str] = Field(default=None, description=TEAM_DESCRIPTION)
 
 
 class StatusChangeItem(BaseModel):
@@ -121,6 +127,7 @@ class StatusChangeItem(BaseModel):
     note: Optional[str] = Field(default=None, max_length=MAX_NOTE_LENGTH)
     if_version: Optional[int] = Field(default=None, description="Apply only if the case is at this version")
     duplicate_of: Optional[str] = None
+    team: Optional[str] = Field(default=None, description=TEAM_DESCRIPTION)
 
 
 class StatusChangeBatch(BaseModel):
@@ -144,6 +151,7 @@ class HistoryEntry(BaseModel):
     from_status: Optional[Status] = Field(description="null for the creation of the case")
     to_status: Status
     note: Optional[str]
+    team: Optional[str] = Field(description="The team named on the change; null when none was given")
 
 
 class CaseHistory(BaseModel):

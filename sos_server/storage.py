@@ -132,6 +132,7 @@ history = Table(
     Column("from_status", String(32)),
     Column("to_status", String(32), nullable=False),
     Column("note", Text),
+    Column("team", Text),
 )
 Index("ix_case_history_case_id", history.c.case_id, history.c.entry_id)
 
@@ -287,6 +288,7 @@ class CaseTransaction(Protocol):
         from_status: Optional[str],
         to_status: str,
         note: Optional[str],
+        team: Optional[str] = None,
     ) -> None: ...
 
     def list_history(self, case_id: str) -> list[dict[str, Any]]: ...
@@ -384,6 +386,7 @@ class _SqlTransaction:
         from_status: Optional[str],
         to_status: str,
         note: Optional[str],
+        team: Optional[str] = None,
     ) -> None:
         self._conn.execute(
             _INSERT_HISTORY,
@@ -394,6 +397,7 @@ class _SqlTransaction:
                 "from_status": from_status,
                 "to_status": to_status,
                 "note": note,
+                "team": team,
             },
         )
 
@@ -591,6 +595,7 @@ class SqlCaseStore:
             metadata.create_all(connection)
             for ddl in _RTREE_DDL:
                 connection.exec_driver_sql(ddl)
+            _add_missing_columns(connection)
 
     @contextmanager
     def read(self) -> Iterator[_SqlTransaction]:
@@ -622,6 +627,19 @@ class SqlCaseStore:
             logger.warning("could not checkpoint the write-ahead log of %s: %s", self.url, exc)
         finally:
             self._engine.dispose()
+
+
+# Columns added after the first release: create_all() does not alter existing tables, so a database file
+# from an older server gets them on open. Each entry is (table, column, SQL type).
+_ADDED_COLUMNS = (("case_history", "team", "TEXT"),)
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    for table_name, column_name, sql_type in _ADDED_COLUMNS:
+        present = {row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table_name})")}
+        if column_name not in present:
+            connection.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column_name} {sql_type}")
+            logger.info("added column %s.%s to %s", table_name, column_name, connection.engine.url)
 
 
 def _create_engine(url: str) -> Engine:

@@ -167,12 +167,16 @@ class CasesPage:
 
 @dataclass
 class StatusChange:
-    """One item of a batch status change. With ``if_version`` None it applies to the current version."""
+    """One item of a batch status change. With ``if_version`` None it applies to the current version.
+
+    ``team`` names the team sent to the case; the server keeps it in the history entry.
+    """
 
     case_id: str
     status: str
     note: str | None = None
     if_version: int | None = None
+    team: str | None = None
 
 
 @dataclass
@@ -379,15 +383,20 @@ class SosClient:
             )
         return feature, version
 
-    def set_status(self, case_id: str, status: str, *, version: int, note: str | None = None) -> dict:
+    def set_status(
+        self, case_id: str, status: str, *, version: int, note: str | None = None, team: str | None = None
+    ) -> dict:
         """Change the status of one case if its version on the server is still ``version``.
 
-        Returns the changed case. Raises ConflictError (with ``current``, the server's current case) when
-        the version differs, NotFoundError for an unknown id and ApiError (HTTP 422) for an unknown status.
+        ``team`` names the team sent to the case (at most 100 characters, one line). Returns the changed
+        case. Raises ConflictError (with ``current``, the server's current case) when the version differs,
+        NotFoundError for an unknown id and ApiError (HTTP 422) for an unknown status or an invalid team.
         """
         document: dict[str, Any] = {"status": status}
         if note is not None:
             document["note"] = note
+        if team is not None:
+            document["team"] = team
         # If-Match makes the PATCH idempotent: a retry after a lost response gets 412, never a second change.
         # NOTE: that 412 then reports a conflict with our own change; the caller sees both values and decides.
         return self._request_json(
@@ -418,6 +427,8 @@ class SosClient:
             item: dict[str, Any] = {"id": change.case_id, "status": change.status}
             if change.note is not None:
                 item["note"] = change.note
+            if change.team is not None:
+                item["team"] = change.team
             if change.if_version is not None:
                 item["if_version"] = int(change.if_version)
             items.append(item)

@@ -31,6 +31,9 @@ Rules that keep every resend byte for byte the first request, and the changes of
   the case, the later change comes back as a conflict of its own: it is never rebased onto a version the
   officer has not seen.
 
+Each change may name the team sent to the case (`team`, sent as the batch item's ``team``). Outbox files
+written before that column existed gain it, empty, when opened.
+
 Rows are never deleted except by `Outbox.prune`, which removes finished rows older than a given age.
 Each Outbox object owns one SQLite connection and must stay on the thread that opened it; every thread
 opens its own. Each public method runs in one transaction.
@@ -89,7 +92,8 @@ _RESULTS_MISMATCH_MESSAGE = QT_TRANSLATE_NOOP("SosErrors", "The server's results
 # Server outcome of a batch item -> outbox state.
 _STATE_OF_OUTCOME = {"ok": DONE, "conflict": CONFLICT, "not_found": NOT_FOUND, "invalid": INVALID}
 
-_SCHEMA_VERSION = 1
+# Version 2 added the team column.
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -106,7 +110,8 @@ CREATE TABLE IF NOT EXISTS changes (
     updated_at TEXT NOT NULL,
     theirs TEXT,
     resolution TEXT,
-    replaced_by TEXT
+    replaced_by TEXT,
+    team TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_case ON changes (case_id);
 CREATE INDEX IF NOT EXISTS changes_state ON changes (state);
@@ -133,6 +138,7 @@ class OutboxChange:
     theirs: Optional[dict] = None
     resolution: Optional[str] = None
     replaced_by: Optional[str] = None
+    team: Optional[str] = None
 
     @property
     def if_version(self) -> Optional[int]:
@@ -196,6 +202,7 @@ class Outbox:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            self._add_missing_columns()
             self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -214,7 +221,8 @@ class Outbox:
         """Store new pending changes and return them; one Idempotency-Key per MAX_CHANGES_PER_KEY changes.
 
         Each item needs `case_id`, `status`, `note` (or None) and `if_version` (the case version the change is
-        based on, or None for "any version"), as api_client.StatusChange has. A case's earlier change in a
+        based on, or None for "any version"), and may have `team` (or None), as api_client.StatusChange has.
+        The note and the team are stored as given, and the server checks them. A case's earlier change in a
         batch that was never sent, or that ended in a conflict or a failure, is marked superseded by the new
         one. An earlier change in a batch already sent keeps its place (the batch is frozen), and the new one
         is held until that change has a result, then rebased (see the module docstring).
@@ -235,6 +243,7 @@ class Outbox:
                         None if item.if_version is None else int(item.if_version),
                         batch_key,
                         stamp,
+                        team=getattr(item, "team", None),
                     )
                     self._supersede_older(str(item.case_id), change_id, stamp)
                     queued.append(change_id)
@@ -351,7 +360,13 @@ class Outbox:
             row = self._conflict_row(change_id)
             theirs = json.loads(row["theirs"]) if row["theirs"] else None
             new_id = self._insert(
-                row["case_id"], row["status"], row["note"], _version_of(theirs), str(uuid.uuid4()), stamp
+                row["case_id"],
+                row["status"],
+                row["note"],
+                _version_of(theirs),
+                str(uuid.uuid4()),
+                stamp,
+                team=row["team"],
             )
             self._db.execute(
                 "UPDATE changes SET state = ?, resolution = 'applied_mine', replaced_by = ?, updated_at = ? "
@@ -378,7 +393,13 @@ class Outbox:
                 batch_key = str(uuid.uuid4())
                 for row in rows[start : start + MAX_CHANGES_PER_KEY]:
                     new_id = self._insert(
-                        row["case_id"], row["status"], row["note"], row["base_version"], batch_key, stamp
+                        row["case_id"],
+                        row["status"],
+                        row["note"],
+                        row["base_version"],
+                        batch_key,
+                        stamp,
+                        team=row["team"],
                     )
                     self._db.execute(
                         "UPDATE changes SET state = ?, resolution = 'retried', replaced_by = ?, "
@@ -502,6 +523,12 @@ class Outbox:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
+    def _add_missing_columns(self) -> None:
+        # CREATE TABLE IF NOT EXISTS leaves the table of an older outbox file as it was.
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(changes)")}
+        if "team" not in present:
+            self._db.execute("ALTER TABLE changes ADD COLUMN team TEXT")
+
     def _insert(
         self,
         case_id: str,
@@ -510,12 +537,13 @@ class Outbox:
         base_version: Optional[int],
         batch_key: str,
         stamp: str,
+        team: Optional[str] = None,
     ) -> str:
         change_id = str(uuid.uuid4())
         self._db.execute(
             "INSERT INTO changes (change_id, case_id, status, note, base_version, batch_key, state, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (change_id, case_id, status, note, base_version, batch_key, PENDING, stamp, stamp),
+            "created_at, updated_at, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (change_id, case_id, status, note, base_version, batch_key, PENDING, stamp, stamp, team),
         )
         return change_id
 
@@ -622,4 +650,5 @@ def _change_from_row(row: sqlite3.Row) -> OutboxChange:
         theirs=json.loads(row["theirs"]) if row["theirs"] else None,
         resolution=row["resolution"],
         replaced_by=row["replaced_by"],
+        team=row["team"],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import unicodedata
 from typing import Any, Optional
 
 from qgis.core import (
@@ -36,6 +37,9 @@ from .service import build_algorithm_client
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
+#: The service rejects a longer team (characters after trimming).
+MAX_TEAM_LENGTH = 100
+
 
 class SetStatusAlgorithm(QgsProcessingAlgorithm):
     """Send one status for every input case (or the selected ones) and apply the confirmed cases to the layer.
@@ -49,6 +53,7 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
     INPUT = "INPUT"
     STATUS = "STATUS"
     NOTE = "NOTE"
+    TEAM = "TEAM"
     SERVICE_URL = "SERVICE_URL"
     AUTHCFG = "AUTHCFG"
     SENT = "SENT"
@@ -76,11 +81,11 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
     def shortHelpString(self) -> str:
         return QCoreApplication.translate(
             "SosSetStatus",
-            "Sends the chosen status, with an optional note, for every case of the input layer "
+            "Sends the chosen status, with an optional note and team, for every case of the input layer "
             "(or only the selected cases) to the SOS service in one batch request. Each change is checked "
             "against the case's version in the layer: a case changed by someone else in the meantime is "
             "reported as a conflict and not changed. Only the changes the service confirms are written to "
-            "the layer.",
+            "the layer. The team (at most 100 characters, one line) is kept in each case's history.",
         )
 
     def initAlgorithm(self, configuration: Optional[dict] = None) -> None:
@@ -102,6 +107,11 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(
             QgsProcessingParameterString(
                 self.NOTE, QCoreApplication.translate("SosSetStatus", "Note"), optional=True, multiLine=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.TEAM, QCoreApplication.translate("SosSetStatus", "Team"), optional=True
             )
         )
         self.addParameter(
@@ -176,6 +186,7 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
             )
         status = STATUSES[self.parameterAsEnum(parameters, self.STATUS, context)]
         note = self.parameterAsString(parameters, self.NOTE, context).strip() or None
+        team = self._team(parameters, context)
         has_version = "version" in source.fields().names()
 
         changes = []
@@ -186,7 +197,7 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
             version = feature["version"] if has_version else None
             if_version = None if version is None or version == NULL else int(version)
             changes.append(
-                StatusChange(case_id=str(case_id), status=status, note=note, if_version=if_version)
+                StatusChange(case_id=str(case_id), status=status, note=note, if_version=if_version, team=team)
             )
         if not changes:
             raise QgsProcessingException(
@@ -226,6 +237,25 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
                 ).format(error=error_message(report.error), path=self._outbox_path)
             )
         return self._outputs()
+
+    def _team(self, parameters: dict, context: QgsProcessingContext) -> Optional[str]:
+        """Return the TEAM parameter trimmed, or None when blank. Raise when the service would reject it."""
+        team = self.parameterAsString(parameters, self.TEAM, context).strip()
+        if not team:
+            return None
+        if any(unicodedata.category(char) == "Cc" for char in team):
+            raise QgsProcessingException(
+                QCoreApplication.translate(
+                    "SosSetStatus", "The team must be one line without tabs or other control characters."
+                )
+            )
+        if len(team) > MAX_TEAM_LENGTH:
+            raise QgsProcessingException(
+                QCoreApplication.translate(
+                    "SosSetStatus", "The team has {count} characters; at most {limit} are allowed."
+                ).format(count=len(team), limit=MAX_TEAM_LENGTH)
+            )
+        return team
 
     def postProcessAlgorithm(self, context: QgsProcessingContext, feedback: QgsProcessingFeedback) -> dict:
         # The confirmed cases, and the server's current cases of the conflicts, shown on the input layer.

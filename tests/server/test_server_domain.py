@@ -1,12 +1,19 @@
-"""Domain rules in process, with an injected clock: idempotency expiry and abandoned keys."""
+"""Domain rules in process, with an injected clock: idempotency expiry, abandoned keys, team, migration."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sos_server.domain import CaseService, IdempotencyInProgressError, Principal, _canonical_sha256
+from sos_server.domain import (
+    CaseService,
+    IdempotencyInProgressError,
+    Principal,
+    StatusChange,
+    _canonical_sha256,
+)
 from sos_server.storage import SqlCaseStore
 
 START = datetime(2025, 11, 19, 3, 0, tzinfo=timezone.utc)
@@ -92,3 +99,61 @@ def test_next_updated_since_margin(service, clock):
     listing = service.list_cases()
     assert listing.next_updated_since == "2025-11-19T02:59:55Z"
     assert listing.time_stamp == "2025-11-19T03:00:00Z"
+
+
+def test_old_database_gains_team_column(tmp_path, clock):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            """
+            CREATE TABLE case_history (
+                entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                case_id VARCHAR(32) NOT NULL,
+                changed_at DATETIME NOT NULL,
+                changed_by TEXT NOT NULL,
+                from_status VARCHAR(32),
+                to_status VARCHAR(32) NOT NULL,
+                note TEXT
+            );
+            """
+        )
+    store = SqlCaseStore.for_sqlite_file(str(path))
+    try:
+        service = CaseService(store, clock=clock)
+        intake = service.authenticate(service.create_token("intake"))
+        officer = service.authenticate(service.create_token("officer", "officer-a"))
+        case = service.create_case(FEATURE, intake)
+        service.change_status(case["id"], StatusChange(status="in_progress", team="Đội 5"), officer)
+        entries = service.get_history(case["id"])
+    finally:
+        store.close()
+    assert entries[0]["team"] is None
+    assert entries[1]["team"] == "Đội 5"
+
+
+def test_old_history_rows_read_team_none(tmp_path, clock):
+    path = tmp_path / "sos.db"
+    store = SqlCaseStore.for_sqlite_file(str(path))
+    service = CaseService(store, clock=clock)
+    intake = service.authenticate(service.create_token("intake"))
+    case = service.create_case(FEATURE, intake)
+    store.close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("ALTER TABLE case_history DROP COLUMN team")
+    reopened = SqlCaseStore.for_sqlite_file(str(path))
+    try:
+        entries = CaseService(reopened, clock=clock).get_history(case["id"])
+    finally:
+        reopened.close()
+    assert len(entries) == 1
+    assert entries[0]["team"] is None
+
+
+def test_batch_team_normalised(service, officer):
+    intake = service.authenticate(service.create_token("intake"))
+    case = service.create_case(FEATURE, intake)
+    decomposed = "Đo\u0302\u0323i 7"  # "Đội 7" with combining marks (NFD)
+    body = {"changes": [{"id": case["id"], "status": "in_progress", "team": f" {decomposed} "}]}
+    response, _ = service.apply_batch(body, officer, None)
+    assert response["results"][0]["outcome"] == "ok"
+    assert service.get_history(case["id"])[-1]["team"] == "Đội 7"

@@ -426,3 +426,104 @@ def test_method_not_allowed_problem(sos_server):
     )
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_patch_team_in_history(sos_server, create_case):
+    case = create_case()
+    response = patch(sos_server, case["id"], {"status": "in_progress", "team": "  Đội 3 Hòa Xuân  "})
+    entries = history(sos_server, case["id"])
+    assert response.status_code == 200
+    assert entries[-1]["team"] == "Đội 3 Hòa Xuân"
+    assert entries[0]["team"] is None
+
+
+def test_patch_team_not_case_field(sos_server, create_case):
+    case = create_case()
+    patch(sos_server, case["id"], {"status": "in_progress", "team": "Đội 3"})
+    assert "team" not in read_case(sos_server, case["id"])["properties"]
+
+
+def test_patch_team_only_is_change(sos_server, create_case):
+    case = create_case()
+    response = patch(sos_server, case["id"], {"status": "needs_help", "team": "Đội 1"})
+    assert response.json()["properties"]["version"] == 2
+    assert history(sos_server, case["id"])[-1]["team"] == "Đội 1"
+
+
+def test_patch_blank_team_is_none(sos_server, create_case):
+    case = create_case()
+    patch(sos_server, case["id"], {"status": "in_progress", "team": "   "})
+    assert history(sos_server, case["id"])[-1]["team"] is None
+
+
+def test_patch_team_too_long_422(sos_server, create_case):
+    case = create_case()
+    response = patch(sos_server, case["id"], {"status": "in_progress", "team": "đ" * 101})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == "team"
+    assert read_case(sos_server, case["id"])["properties"]["version"] == 1
+
+
+def test_patch_team_of_100_accepted(sos_server, create_case):
+    case = create_case()
+    response = patch(sos_server, case["id"], {"status": "in_progress", "team": "đ" * 100})
+    assert response.status_code == 200
+
+
+def test_patch_team_control_char_422(sos_server, create_case):
+    case = create_case()
+    for team in ("Đội\n3", "Đội\t3", "Đội\x003", "Đội\x7f3", "Đội\x853"):
+        response = patch(sos_server, case["id"], {"status": "in_progress", "team": team})
+        assert response.status_code == 422, repr(team)
+        assert response.json()["field"] == "team", repr(team)
+
+
+def test_patch_team_not_string_422(sos_server, create_case):
+    case = create_case()
+    response = patch(sos_server, case["id"], {"status": "in_progress", "team": 3})
+    assert response.status_code == 422
+
+
+def test_batch_team_in_history(sos_server, create_case):
+    first, second = create_case(), create_case()
+    changes = [
+        {"id": first["id"], "status": "in_progress", "team": "Đội 2", "if_version": 1},
+        {"id": second["id"], "status": "in_progress", "if_version": 1},
+    ]
+    results = post_batch(sos_server, changes).json()["results"]
+    assert [result["outcome"] for result in results] == ["ok", "ok"]
+    assert history(sos_server, first["id"])[-1]["team"] == "Đội 2"
+    assert history(sos_server, second["id"])[-1]["team"] is None
+
+
+def test_batch_invalid_team_items(sos_server, create_case):
+    case = create_case()
+    changes = [
+        {"id": case["id"], "status": "in_progress", "team": "x" * 101},
+        {"id": case["id"], "status": "in_progress", "team": "Đội\r\n2"},
+        {"id": case["id"], "status": "in_progress", "team": ["Đội 2"]},
+        {"id": case["id"], "status": "in_progress", "team": "Đội 2"},
+    ]
+    results = post_batch(sos_server, changes).json()["results"]
+    assert [result["outcome"] for result in results] == ["invalid", "invalid", "invalid", "ok"]
+    assert history(sos_server, case["id"])[-1]["team"] == "Đội 2"
+
+
+def test_batch_same_key_other_team_422(sos_server, create_case):
+    case = create_case()
+    key = str(uuid.uuid4())
+    post_batch(sos_server, [{"id": case["id"], "status": "in_progress", "team": "Đội 1"}], key=key)
+    response = post_batch(sos_server, [{"id": case["id"], "status": "in_progress", "team": "Đội 2"}], key=key)
+    assert response.status_code == 422
+    assert history(sos_server, case["id"])[-1]["team"] == "Đội 1"
+
+
+def test_batch_replay_keeps_team(sos_server, create_case):
+    case = create_case()
+    key = str(uuid.uuid4())
+    changes = [{"id": case["id"], "status": "in_progress", "team": "Đội 1"}]
+    post_batch(sos_server, changes, key=key)
+    replay = post_batch(sos_server, changes, key=key)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert len(history(sos_server, case["id"])) == 2

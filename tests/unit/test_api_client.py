@@ -179,6 +179,28 @@ def test_set_status_sends_if_match(server):
     assert changed["properties"]["version"] == 4
 
 
+def test_set_status_sends_team(server):
+    server.add("PATCH", ITEMS + "/c000042", json_reply(200, feature("c000042", 4, "in_progress")))
+    make_client(server.url).set_status("c000042", "in_progress", version=3, team="Đội 3")
+    assert server.requests[0].json() == {"status": "in_progress", "team": "Đội 3"}
+
+
+def test_batch_sends_team(server):
+    results = [
+        {"id": "c000001", "outcome": "ok", "detail": None, "case": feature("c000001", 4, "in_progress")},
+        {"id": "c000002", "outcome": "ok", "detail": None, "case": feature("c000002", 2, "in_progress")},
+    ]
+    server.add("POST", BATCH, json_reply(200, {"results": results}))
+    changes = [
+        StatusChange("c000001", "in_progress", if_version=3, team="Đội 3"),
+        StatusChange("c000002", "in_progress"),
+    ]
+    make_client(server.url).set_statuses(changes, idempotency_key="key-team")
+    sent = server.requests[0].json()["changes"]
+    assert sent[0] == {"id": "c000001", "status": "in_progress", "team": "Đội 3", "if_version": 3}
+    assert sent[1] == {"id": "c000002", "status": "in_progress"}
+
+
 def test_set_status_conflict(server):
     current = feature("c000042", 5, "in_progress")
     problem = {"type": "about:blank", "title": "Precondition Failed", "status": 412, "current": current}
@@ -788,3 +810,37 @@ def test_server_create_case(sos_server):
     created = server_client(sos_server, "intake").create_case(new_case)
     assert created["id"]
     assert server_client(sos_server).get_case(created["id"])[0]["properties"]["people_count"] == 4
+
+
+def _new_case(sos_server) -> tuple[str, int]:
+    new_case = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [109.3, 13.08]},
+        "properties": {"status": "needs_help", "people_count": 2, "created_at": "2025-11-19T08:15:00+07:00"},
+    }
+    created = server_client(sos_server, "intake").create_case(new_case)
+    return created["id"], created["properties"]["version"]
+
+
+def test_server_set_status_team(sos_server):
+    case_id, version = _new_case(sos_server)
+    server_client(sos_server, "officer").set_status(case_id, "in_progress", version=version, team="Đội 3")
+    history = server_client(sos_server).get_history(case_id)
+    assert history[-1]["team"] == "Đội 3"
+
+
+def test_server_batch_team(sos_server):
+    case_id, version = _new_case(sos_server)
+    changes = [StatusChange(case_id, "in_progress", if_version=version, team="Đội 6")]
+    results = server_client(sos_server, "officer").set_statuses(changes, idempotency_key="team-key-1")
+    history = server_client(sos_server).get_history(case_id)
+    assert results[0].outcome == "ok"
+    assert history[-1]["team"] == "Đội 6"
+
+
+def test_server_team_too_long_invalid(sos_server):
+    case_id, version = _new_case(sos_server)
+    changes = [StatusChange(case_id, "in_progress", if_version=version, team="x" * 101)]
+    results = server_client(sos_server, "officer").set_statuses(changes, idempotency_key="team-key-2")
+    assert results[0].outcome == "invalid"
+    assert "100" in results[0].detail

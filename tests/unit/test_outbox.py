@@ -29,6 +29,7 @@ class Change:
     status: str
     note: Optional[str] = None
     if_version: Optional[int] = None
+    team: Optional[str] = None
 
 
 @dataclass
@@ -455,3 +456,152 @@ def test_conflict_alone_stays(outbox):
     outbox.record_results(first, [Result("c5", "conflict", case=_case("c5", "unreachable", 2))])
 
     assert outbox.conflicts()[0].case_id == "c5"
+
+
+# The outbox table as it was before the team column, with one change in a batch already sent.
+_OUTBOX_WITHOUT_TEAM = """
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    change_id TEXT NOT NULL UNIQUE,
+    case_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT,
+    base_version INTEGER,
+    batch_key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    theirs TEXT,
+    resolution TEXT,
+    replaced_by TEXT
+);
+INSERT INTO changes (change_id, case_id, status, note, base_version, batch_key, state, attempts,
+    created_at, updated_at)
+VALUES ('old-1', 'c1', 'in_progress', 'đội 2', 3, 'old-key', 'sent', 1,
+    '2025-11-19T01:00:00.000000Z', '2025-11-19T01:00:00.000000Z');
+PRAGMA user_version = 1;
+"""
+
+
+def _old_outbox(path: Path) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(_OUTBOX_WITHOUT_TEAM)
+    finally:
+        db.close()
+
+
+def test_queue_stores_team(outbox):
+    changes = outbox.queue([Change("c1", "in_progress", "a", 3, team="Đội 4"), Change("c2", "in_progress")])
+
+    assert changes[0].team == "Đội 4"
+    assert changes[1].team is None
+    assert outbox.changes_for_case("c1")[0].team == "Đội 4"
+
+
+def test_queue_item_without_team(outbox):
+    class Item:
+        case_id = "c1"
+        status = "supported"
+        note = None
+        if_version = 2
+
+    changes = outbox.queue([Item()])
+
+    assert changes[0].team is None
+    assert changes[0].base_version == 2
+
+
+def test_claim_returns_team(outbox):
+    key = outbox.queue([Change("c1", "in_progress", None, 3, team="Đội 4")])[0].batch_key
+
+    claimed = outbox.claim_batch(key)
+
+    assert [change.team for change in claimed] == ["Đội 4"]
+
+
+def test_retry_keeps_team(outbox):
+    key = outbox.queue([Change("c1", "in_progress", None, 3, team="Đội 4")])[0].batch_key
+    outbox.claim_batch(key)
+    failed = outbox.record_results(key, [Result("c1", "failed", "server error")])
+
+    retried = outbox.retry([failed[0].change_id])
+
+    assert retried[0].team == "Đội 4"
+    assert retried[0].batch_key != key
+
+
+def test_apply_mine_keeps_team(outbox):
+    key = outbox.queue([Change("c1", "in_progress", None, 3, team="Đội 4")])[0].batch_key
+    outbox.claim_batch(key)
+    conflict = outbox.record_results(key, [Result("c1", "conflict", None, _case("c1", "supported", 5))])
+
+    again = outbox.apply_mine(conflict[0].change_id)
+
+    assert again.team == "Đội 4"
+    assert again.base_version == 5
+
+
+def test_later_change_replaces_team(outbox):
+    outbox.queue([Change("c1", "in_progress", None, 3, team="Đội 4")])
+    outbox.queue([Change("c1", "in_progress", None, 3, team="Đội 5")])
+
+    pending = outbox.changes_in_state("pending")
+
+    assert [change.team for change in pending] == ["Đội 5"]
+
+
+def test_old_outbox_gains_team(tmp_path):
+    path = tmp_path / "cases.outbox.sqlite"
+    _old_outbox(path)
+
+    with Outbox(str(path)) as box:
+        old = box.changes_for_case("c1")[0]
+        new = box.queue([Change("c2", "supported", None, 1, team="Đội 1")])[0]
+
+    assert old.team is None
+    assert old.note == "đội 2"
+    assert new.team == "Đội 1"
+
+
+def test_old_outbox_keeps_frozen_batch(tmp_path):
+    path = tmp_path / "cases.outbox.sqlite"
+    _old_outbox(path)
+
+    with Outbox(str(path)) as box:
+        box.queue([Change("c1", "supported", None, 3, team="Đội 1")])
+        resent = box.claim_batch("old-key")
+
+    assert [(change.change_id, change.status, change.team) for change in resent] == [
+        ("old-1", "in_progress", None)
+    ]
+    assert resent[0].attempts == 2
+
+
+def test_old_outbox_schema_version(tmp_path):
+    path = tmp_path / "cases.outbox.sqlite"
+    _old_outbox(path)
+
+    Outbox(str(path)).close()
+    db = sqlite3.connect(path)
+    try:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(changes)")]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+    assert "team" in columns
+    assert version == 2
+
+
+def test_reopen_migrated_outbox(tmp_path):
+    path = tmp_path / "cases.outbox.sqlite"
+    _old_outbox(path)
+    Outbox(str(path)).close()
+
+    with Outbox(str(path)) as box:
+        box.queue([Change("c3", "supported", team="Đội 9")])
+        teams = [change.team for change in box.changes_for_case("c3")]
+
+    assert teams == ["Đội 9"]
