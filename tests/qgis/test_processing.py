@@ -52,7 +52,7 @@ def fetched_gpkg(real_server, officer_authcfg, sos_provider, tmp_path) -> str:
 def test_provider_algorithms(sos_provider):
     names = sorted(algorithm.name() for algorithm in sos_provider.algorithms())
 
-    assert names == ["analysehazards", "fetchcases", "setstatus"]
+    assert names == ["analysehazards", "communesummary", "fetchcases", "setstatus", "situationreport"]
 
 
 def test_provider_without_shapely(qgis_processing):
@@ -67,7 +67,7 @@ def test_provider_without_shapely(qgis_processing):
     finally:
         registry.removeProvider(provider)
 
-    assert names == ["fetchcases", "setstatus"]
+    assert names == ["fetchcases", "setstatus", "situationreport"]
 
 
 def test_fetchcases_real_records(real_server, officer_authcfg, sos_provider, tmp_path, fetch_records):
@@ -184,7 +184,9 @@ def test_analysehazards_needs_hazard_layer(fetched_gpkg, qgis_new_project):
         _run("sos:analysehazards", {"INPUT": cases, "LANDSLIDE_RADIUS": 1000.0})
 
 
-def _set_status(server, authcfg: str, layer: QgsVectorLayer, status: str, note: str = "team 3") -> dict:
+def _set_status(
+    server, authcfg: str, layer: QgsVectorLayer, status: str, note: str = "team 3", team: str = ""
+) -> dict:
     source = QgsProcessingFeatureSourceDefinition(layer.id(), True)
     return _run(
         "sos:setstatus",
@@ -192,6 +194,7 @@ def _set_status(server, authcfg: str, layer: QgsVectorLayer, status: str, note: 
             "INPUT": source,
             "STATUS": STATUSES.index(status),
             "NOTE": note,
+            "TEAM": team,
             "SERVICE_URL": server.url,
             "AUTHCFG": authcfg,
         },
@@ -244,6 +247,35 @@ def test_setstatus_history_note(real_server, officer_authcfg, fetched_gpkg, qgis
     last = viewer.get_history(cases.getFeature(fid)["id"])[-1]
     assert last["to_status"] == "unreachable"
     assert last["note"] == "no answer on the phone"
+
+
+def test_setstatus_history_team(real_server, officer_authcfg, fetched_gpkg, qgis_new_project):
+    cases = _cases_layer(fetched_gpkg)
+    QgsProject.instance().addMapLayer(cases)
+    fid = sorted(cases.allFeatureIds())[0]
+    cases.selectByIds([fid])
+
+    _set_status(real_server, officer_authcfg, cases, "in_progress", note="", team=" Đội 2 Hòa Xuân ")
+
+    viewer = SosClient(ClientConfig(base_url=real_server.url, token=real_server.tokens["viewer"]))
+    last = viewer.get_history(cases.getFeature(fid)["id"])[-1]
+    assert last["to_status"] == "in_progress"
+    assert last["team"] == "Đội 2 Hòa Xuân"
+    assert last["note"] is None
+
+
+def test_setstatus_team_too_long(real_server, officer_authcfg, fetched_gpkg, qgis_new_project):
+    cases = _cases_layer(fetched_gpkg)
+    QgsProject.instance().addMapLayer(cases)
+    fid = sorted(cases.allFeatureIds())[0]
+    cases.selectByIds([fid])
+    version = cases.getFeature(fid)["version"]
+
+    with pytest.raises(QgsProcessingException):
+        _set_status(real_server, officer_authcfg, cases, "in_progress", team="x" * 101)
+
+    viewer = SosClient(ClientConfig(base_url=real_server.url, token=real_server.tokens["viewer"]))
+    assert viewer.get_case(cases.getFeature(fid)["id"])[1] == version
 
 
 def test_setstatus_conflict_left_unchanged(real_server, officer_authcfg, fetched_gpkg, qgis_new_project):
