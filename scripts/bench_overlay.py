@@ -169,7 +169,7 @@ def time_analysis_steps(case_layer: Any, flood: Any, landslide: Any) -> dict[str
 
     Returns the step times in seconds, the hazard set before repair and the cases in the analysis CRS.
     """
-    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject
+    from qgis.core import QgsProject
 
     from sos_qgis_plugin.core.hazards import analyse_cases_with_repairs
     from sos_qgis_plugin.hazard_layers import (
@@ -179,6 +179,7 @@ def time_analysis_steps(case_layer: Any, flood: Any, landslide: Any) -> dict[str
         read_case_snapshot,
         snapshot_case_source,
         snapshot_hazard_sources,
+        wgs84_to_metric,
     )
 
     context = QgsProject.instance().transformContext()
@@ -196,11 +197,7 @@ def time_analysis_steps(case_layer: Any, flood: Any, landslide: Any) -> dict[str
     steps["read_hazards_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), dest_crs, context)
-    metric_cases = []
-    for case_id, point in zip(cases.ids, cases.points):
-        xy = transform.transform(QgsPointXY(point[0], point[1]))
-        metric_cases.append((case_id, xy.x(), xy.y()))
+    metric_cases = list(zip(cases.ids, *wgs84_to_metric(cases.points, dest_crs, context)))
     steps["reproject_cases_s"] = time.perf_counter() - started
 
     started = time.perf_counter()

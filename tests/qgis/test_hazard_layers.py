@@ -27,9 +27,11 @@ from sos_qgis_plugin.hazard_layers import (
     FLOOD,
     LANDSLIDE,
     CaseSnapshot,
+    HazardRole,
     analyse_snapshots,
     analysis_crs_for_points,
     build_hazard_set,
+    hazard_role,
     sample_flood_rasters,
     snapshot_hazard_sources,
     tag_hazard_layer,
@@ -215,7 +217,7 @@ def test_no_location_case_unknown(qgis_app, shared_dir):
 
 
 def _depth_raster(path: Path) -> QgsRasterLayer:
-    # 3 x 1 pixels of 0.1 degree from lon 109.2, lat 13.2: depth 1.5 m, 0 m, nodata.
+    # 3 x 1 pixels of 0.1 degree from lon 109.2, lat 13.2: depth 1.8 m, 0 m, nodata.
     dataset = gdal.GetDriverByName("GTiff").Create(str(path), 3, 1, 1, gdal.GDT_Float32)
     dataset.SetGeoTransform((109.2, 0.1, 0.0, 13.2, 0.0, -0.2))
     srs = osr.SpatialReference()
@@ -223,7 +225,7 @@ def _depth_raster(path: Path) -> QgsRasterLayer:
     dataset.SetProjection(srs.ExportToWkt())
     band = dataset.GetRasterBand(1)
     band.SetNoDataValue(-9999.0)
-    band.WriteArray(np.array([[1.5, 0.0, -9999.0]], dtype=np.float32))
+    band.WriteArray(np.array([[1.8, 0.0, -9999.0]], dtype=np.float32))
     dataset.FlushCache()
     dataset = None
     layer = QgsRasterLayer(str(path), "depth")
@@ -243,8 +245,8 @@ def test_raster_depth_samples(qgis_app, tmp_path):
 
     samples = sample_flood_rasters(snapshots, points, QgsCoordinateTransformContext())
 
-    assert samples["wet"] == (True, pytest.approx(1.5))
-    assert samples["dry"] == (False, None)
+    assert samples["wet"] == (True, pytest.approx(1.8))
+    assert samples["dry"] == (False, 0.0)
     assert samples["nodata"] == (None, None)
     assert samples["outside"] == (None, None)
 
@@ -256,7 +258,7 @@ def test_raster_only_analysis(qgis_app, tmp_path):
     analysis = _analyse(flood_layers=[layer], pins=pins)
 
     assert analysis.results["wet"].in_flood is True
-    assert analysis.results["wet"].flood_depth_m == pytest.approx(1.5)
+    assert analysis.results["wet"].flood_depth_m == pytest.approx(1.8)
     assert analysis.results["nodata"].in_flood is None
 
 
@@ -268,3 +270,162 @@ def test_raster_nodata_not_safe_with_vector(qgis_app, shared_dir, tmp_path):
     analysis = _analyse(flood_layers=[_bowtie_layer(shared_dir), raster], pins=pins)
 
     assert analysis.results["nodata"].in_flood is None
+
+
+RASTER_PINS = {
+    "wet": (109.25, 13.1),
+    "dry": (109.35, 13.1),
+    "nodata": (109.45, 13.1),
+    "outside": (108.0, 13.1),
+}
+
+
+def test_raster_dry_cell_depth_zero(qgis_app, tmp_path):
+    analysis = _analyse(flood_layers=[_depth_raster(tmp_path / "depth.tif")], pins=RASTER_PINS)
+
+    assert analysis.results["dry"].in_flood is False
+    assert analysis.results["dry"].flood_depth_m == 0.0
+
+
+@pytest.mark.parametrize("case_id", ["nodata", "outside"])
+def test_raster_unknown_depth_null(qgis_app, tmp_path, case_id):
+    analysis = _analyse(flood_layers=[_depth_raster(tmp_path / "depth.tif")], pins=RASTER_PINS)
+
+    assert analysis.results[case_id].flood_depth_m is None
+    assert analysis.results[case_id].in_flood is None
+
+
+@pytest.mark.parametrize(
+    ("case_id", "words"),
+    [("wet", "flood depth 1.8 m"), ("dry", "flood depth 0 m"), ("nodata", "no data"), ("outside", "outside")],
+)
+def test_raster_note(qgis_app, tmp_path, case_id, words):
+    analysis = _analyse(flood_layers=[_depth_raster(tmp_path / "depth.tif")], pins=RASTER_PINS)
+
+    assert words in analysis.results[case_id].note
+
+
+def test_raster_threshold_from_role(qgis_app, tmp_path):
+    layer = _depth_raster(tmp_path / "depth.tif")
+    tag_hazard_layer(layer, FLOOD, HazardRole("raster", threshold=2.0))
+
+    analysis = _analyse(flood_layers=[layer], pins=RASTER_PINS)
+
+    assert analysis.results["wet"].in_flood is False
+
+
+def test_landslide_index_raster(qgis_app, tmp_path):
+    layer = _depth_raster(tmp_path / "index.tif")
+    tag_hazard_layer(layer, LANDSLIDE, HazardRole("raster", threshold=1.0))
+
+    analysis = _analyse(landslide_layers=[layer], pins=RASTER_PINS)
+
+    assert analysis.results["wet"].in_landslide_zone is True
+    assert analysis.results["dry"].in_landslide_zone is False
+
+
+def test_role_stored_on_layer(qgis_app, tmp_path):
+    layer = _landslide_points(tmp_path, "other_field", 3000.0)
+    tag_hazard_layer(layer, LANDSLIDE, HazardRole("events", radius_m=2500.0))
+
+    assert hazard_role(layer) == HazardRole("events", radius_m=2500.0)
+
+
+def test_fixed_event_radius(qgis_app, tmp_path):
+    layer = _landslide_points(tmp_path, "other_field", 3000.0)
+    tag_hazard_layer(layer, LANDSLIDE, HazardRole("events", radius_m=2500.0))
+
+    analysis = _analyse(landslide_layers=[layer], pins={"near": (109.0, 13.02)})
+
+    assert analysis.results["near"].in_landslide_zone is True
+
+
+def test_flood_event_circle(qgis_app, tmp_path):
+    layer = _landslide_points(tmp_path, "radius_m", 3000.0)
+
+    analysis = _analyse(flood_layers=[layer], pins={"near": (109.0, 13.02), "far": (109.0, 13.1)})
+
+    assert analysis.results["near"].in_flood is True
+    assert analysis.results["far"].in_flood is False
+
+
+def test_role_unknown(qgis_app, shared_dir):
+    with pytest.raises(ValueError):
+        tag_hazard_layer(_bowtie_layer(shared_dir), FLOOD, HazardRole("cloud"))
+
+
+def _fill_cases(layer) -> None:
+    from sos_qgis_plugin.case_layer import to_qdatetime
+
+    rows = [
+        ("c1", (108.1, 12.6), 3, None, True, datetime(2025, 11, 19, 3, 15, tzinfo=timezone.utc)),
+        ("c2", None, None, 2, False, datetime(2025, 11, 20, 23, 59, 59, tzinfo=timezone.utc)),
+        ("c3", (108.3, 12.8), None, None, None, None),
+    ]
+    features = []
+    for case_id, point, people, households, children, created in rows:
+        feature = QgsFeature(layer.fields())
+        feature["id"] = case_id
+        feature["status"] = "needs_help"
+        feature["urgency"] = "high" if people else None
+        feature["people_count"] = people
+        feature["household_count"] = households
+        feature["has_children"] = children
+        feature["created_at"] = to_qdatetime(created)
+        if point is not None:
+            feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(*point)))
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0]
+
+
+def _read_both(layer):
+    from sos_qgis_plugin.hazard_layers import read_case_snapshot, snapshot_case_source
+
+    context = QgsProject.instance().transformContext()
+    source = snapshot_case_source(layer)
+    fast = read_case_snapshot(source, layer.crs(), context)
+    slow = read_case_snapshot(source.feature_source, layer.crs(), context)
+    return source, fast, slow
+
+
+def test_direct_read_used(case_layer):
+    _fill_cases(case_layer)
+
+    source, _fast, _slow = _read_both(case_layer)
+
+    assert source.gpkg_path is not None
+
+
+@pytest.mark.parametrize("part", ["ids", "points", "attributes"])
+def test_direct_read_matches_qgis(case_layer, part):
+    _fill_cases(case_layer)
+
+    _source, fast, slow = _read_both(case_layer)
+
+    assert getattr(fast, part) == getattr(slow, part)
+
+
+def test_unsaved_edits_read_through_qgis(case_layer):
+    _fill_cases(case_layer)
+    case_layer.startEditing()
+    feature = next(case_layer.getFeatures())
+    case_layer.changeAttributeValue(feature.id(), case_layer.fields().indexOf("people_count"), 9)
+
+    source, fast, _slow = _read_both(case_layer)
+    case_layer.rollBack()
+
+    assert source.gpkg_path is None
+    assert fast.attributes[0]["people_count"] == 9
+
+
+def test_direct_read_selected(case_layer):
+    from sos_qgis_plugin.hazard_layers import read_case_snapshot, snapshot_case_source
+
+    _fill_cases(case_layer)
+    fids = [feature.id() for feature in case_layer.getFeatures()][1:]
+
+    snapshot = read_case_snapshot(
+        snapshot_case_source(case_layer), case_layer.crs(), QgsProject.instance().transformContext(), fids
+    )
+
+    assert snapshot.ids == ["c2", "c3"]
