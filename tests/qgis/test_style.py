@@ -1,7 +1,8 @@
-"""Case style: categories and colours by status, size and label by people, escaped map tip."""
+"""Case style: categories and colours by status, size and label by people, escaped map tip with hazards."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 from qgis.PyQt.QtGui import QColor
 
-from sos_qgis_plugin.case_layer import CaseLayerStore
+from sos_qgis_plugin.case_layer import CaseLayerStore, to_qdatetime
 from sos_qgis_plugin.core.statuses import STATUS_COLOURS, STATUSES
 from sos_qgis_plugin.plugin import SosPlugin
 from sos_qgis_plugin.style import (
@@ -196,3 +197,73 @@ def test_plugin_translates_added_case_layer(qgis_iface, qgis_new_project, case_l
     finally:
         plugin.unload()
         QgsProject.instance().removeAllMapLayers()
+
+
+def _map_tip_of(layer, **values) -> str:
+    """Add one case with these attribute values to the layer and return its evaluated map tip."""
+    feature = QgsFeature(layer.fields())
+    for name, value in values.items():
+        feature[name] = value
+    assert layer.dataProvider().addFeatures([feature])[0]
+    stored = next(layer.getFeatures())
+    context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    context.setFeature(stored)
+    return QgsExpression.replaceExpressionText(layer.mapTipTemplate(), context)
+
+
+def test_map_tip_waiting_time(case_layer):
+    apply_case_style(case_layer)
+    created = datetime.now(timezone.utc) - timedelta(hours=2, minutes=5, seconds=10)
+
+    tip = _map_tip_of(case_layer, id="c1", status="needs_help", created_at=to_qdatetime(created))
+
+    # A minute may pass between the two clocks, never an hour.
+    assert "<b>Waiting</b>: 2 h 5 min" in tip or "<b>Waiting</b>: 2 h 6 min" in tip
+
+
+def test_map_tip_closed_not_waiting(case_layer):
+    apply_case_style(case_layer)
+    created = datetime.now(timezone.utc) - timedelta(hours=2)
+
+    tip = _map_tip_of(case_layer, id="c1", status="supported", created_at=to_qdatetime(created))
+
+    assert "Waiting" not in tip
+    assert "<b>Status</b>: Supported<br>" in tip
+
+
+def test_map_tip_hazard_rows(case_layer):
+    apply_case_style(case_layer)
+
+    tip = _map_tip_of(
+        case_layer,
+        id="c1",
+        status="needs_help",
+        in_flood=True,
+        flood_depth_m=1.84,
+        landslide_distance_m=412.4,
+        hazard_note="repaired outline",
+    )
+
+    assert "<b>In flood</b>: yes<br>" in tip
+    assert "<b>Flood depth</b>: 1.8 m<br>" in tip
+    assert "<b>In landslide zone</b>: not analysed<br>" in tip
+    assert "<b>Distance to landslide</b>: 412 m<br>" in tip
+    assert "<b>Hazard note</b>: repaired outline<br>" in tip
+
+
+def test_map_tip_empty_rows_hidden(case_layer):
+    apply_case_style(case_layer)
+
+    tip = _map_tip_of(case_layer, id="c1", status="needs_help")
+
+    assert "Flood depth" not in tip
+    assert "Address" not in tip
+
+
+def test_map_tip_priority_reason_escaped(case_layer):
+    apply_case_style(case_layer)
+    reason = '<img src="http://example.invalid/t.png"> critical & 6 people'
+
+    tip = _map_tip_of(case_layer, id="c1", status="needs_help", priority_reason=reason)
+
+    assert '<b>Why</b>: &lt;img src="http://example.invalid/t.png"&gt; critical &amp; 6 people<br>' in tip
