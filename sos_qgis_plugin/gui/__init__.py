@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtWidgets import QDialogButtonBox, QWidget
 
 from ..core.errors import Message, SosError
 
@@ -49,3 +50,57 @@ def rejection_reason(rejection: Any) -> str:
     if not template:
         return reason
     return translate_template(template, getattr(rejection, "values", None) or {}, reason)
+
+
+def _standard_button_texts() -> dict:
+    # Debian's Qt 5 has no Vietnamese translation of its own, so QGIS in Vietnamese would still show Qt's
+    # English "Cancel" and "Close". The plugin's translation carries these labels instead.
+    buttons = QDialogButtonBox.StandardButton
+    return {
+        buttons.Ok: QCoreApplication.translate("SosButtons", "OK"),
+        buttons.Cancel: QCoreApplication.translate("SosButtons", "Cancel"),
+        buttons.Close: QCoreApplication.translate("SosButtons", "Close"),
+        buttons.Apply: QCoreApplication.translate("SosButtons", "Apply"),
+        buttons.Save: QCoreApplication.translate("SosButtons", "Save"),
+        buttons.Help: QCoreApplication.translate("SosButtons", "Help"),
+        buttons.Reset: QCoreApplication.translate("SosButtons", "Reset"),
+        buttons.RestoreDefaults: QCoreApplication.translate("SosButtons", "Restore Defaults"),
+        buttons.Yes: QCoreApplication.translate("SosButtons", "Yes"),
+        buttons.No: QCoreApplication.translate("SosButtons", "No"),
+        buttons.Discard: QCoreApplication.translate("SosButtons", "Discard"),
+        buttons.Open: QCoreApplication.translate("SosButtons", "Open"),
+        buttons.Retry: QCoreApplication.translate("SosButtons", "Retry"),
+    }
+
+
+def translate_standard_buttons(widget: QWidget) -> None:
+    """Set the translated label of every standard button of the button boxes inside widget.
+
+    A button whose text the dialog already changed (for example "Write report") keeps that text.
+    """
+    texts = _standard_button_texts()
+    for box in widget.findChildren(QDialogButtonBox):
+        for button in box.buttons():
+            standard = box.standardButton(button)
+            if standard in texts and button.text().replace("&", "") in _QT_DEFAULT_LABELS:
+                button.setText(texts[standard])
+
+
+# The English labels Qt gives standard buttons; a label outside this set was set by the dialog itself.
+_QT_DEFAULT_LABELS = frozenset(
+    {
+        "OK",
+        "Cancel",
+        "Close",
+        "Apply",
+        "Save",
+        "Help",
+        "Reset",
+        "Restore Defaults",
+        "Yes",
+        "No",
+        "Discard",
+        "Open",
+        "Retry",
+    }
+)

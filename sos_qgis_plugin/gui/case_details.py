@@ -33,6 +33,7 @@ from ..core.errors import SosError
 from ..core.statuses import OPEN_STATUSES
 from ..core.timeutil import parse_time, to_vietnam_time
 from ..style import need_display_name, status_display_name, urgency_display_name
+from . import translate_standard_buttons
 
 # Shown for a value that is NULL or empty.
 EMPTY_TEXT = "—"
@@ -258,6 +259,7 @@ class CaseDetailsDialog(QDialog):
             self.show_history_loading()
         else:
             self.show_history(history)
+        translate_standard_buttons(self)
 
     # --- details
 

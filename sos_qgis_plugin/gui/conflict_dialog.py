@@ -12,6 +12,7 @@ from qgis.PyQt.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 from ..core.errors import SosError
 from ..core.timeutil import parse_time, to_vietnam_time
 from ..style import status_display_name
+from . import translate_standard_buttons
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "conflict_dialog.ui"))
 
@@ -93,6 +94,7 @@ class ConflictDialog(QDialog, FORM_CLASS):
         self.applyMineButton.clicked.connect(lambda: self.choose_for_selection(APPLY_MINE))
         self.buttonBox.accepted.connect(self.accept)
         self.buttonBox.rejected.connect(self.reject)
+        translate_standard_buttons(self)
 
     def selected_rows(self) -> list[int]:
         """Return the selected row numbers in ascending order."""

@@ -14,7 +14,7 @@ from ..auth import read_token, store_token
 from ..core.errors import SosError
 from ..network import build_client_for_token
 from ..settings import Settings
-from . import error_message
+from . import error_message, translate_standard_buttons
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -55,6 +55,7 @@ class ConnectDialog(QDialog, FORM_CLASS):
         self.buttonBox.rejected.connect(self.reject)
         self.urlEdit.textChanged.connect(self._update_ok_button)
         self._update_ok_button()
+        translate_standard_buttons(self)
 
     def _update_ok_button(self) -> None:
         self.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setEnabled(

@@ -52,6 +52,7 @@ from ..hazard_layers import (
     tag_hazard_layer,
     untag_hazard_layer,
 )
+from . import translate_standard_buttons
 
 SERVICE_KINDS = ("wms", "wmts", "wfs", "oapif", "xyz")
 # Services whose layers are pictures: shown on the map, never sampled.
@@ -169,6 +170,7 @@ class HazardSourcesDialog(QDialog):
 
         self.reload_layers()
         self.reload_services()
+        translate_standard_buttons(self)
 
     # --- layers ------------------------------------------------------------------------------------------
 

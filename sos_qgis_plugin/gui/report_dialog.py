@@ -33,7 +33,7 @@ from ..core.errors import SosError
 from ..core.timeutil import VIETNAM_TZ
 from ..report import build_situation_report
 from ..settings import Settings
-from . import error_message
+from . import error_message, translate_standard_buttons
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -113,6 +113,7 @@ class ReportDialog(QDialog):
         layout.addWidget(self.message_label)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.button_box)
+        translate_standard_buttons(self)
 
     def _default_output_path(self) -> str:
         folder = self.settings.report_folder

@@ -23,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..style import status_display_name
+from . import translate_standard_buttons
 
 # Outcomes shown to the officer, one per case.
 DONE = "done"
@@ -216,6 +217,7 @@ class SendResultsDialog(QDialog):
         layout.addWidget(self.summaryLabel)
         layout.addWidget(self.resultTable)
         layout.addWidget(self.buttonBox)
+        translate_standard_buttons(self)
 
     def _headers(self) -> list[str]:
         return [

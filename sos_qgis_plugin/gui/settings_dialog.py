@@ -28,6 +28,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.priority import WEIGHT_NAMES, PriorityWeights
 from ..settings import CASES_GPKG_PATH, MIN_REFRESH_INTERVAL_S, REPORT_FOLDER, Settings, parse_bbox
+from . import translate_standard_buttons
 
 MAX_REFRESH_INTERVAL_S = 24 * 3600
 MAX_LANDSLIDE_RADIUS_M = 100_000.0
@@ -65,6 +66,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttonBox)
 
         self._load()
+        translate_standard_buttons(self)
 
     # --- building the form
 

@@ -12,6 +12,7 @@ from qgis.PyQt.QtWidgets import QDialog, QWidget
 
 from ..core.statuses import STATUSES
 from ..style import status_display_name
+from . import translate_standard_buttons
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "status_dialog.ui"))
 
@@ -72,6 +73,7 @@ class StatusDialog(QDialog, FORM_CLASS):
         self.teamCombo.lineEdit().setPlaceholderText(self.tr("e.g. Boat team 2"))
         self.buttonBox.accepted.connect(self.accept)
         self.buttonBox.rejected.connect(self.reject)
+        translate_standard_buttons(self)
 
     def status(self) -> str:
         """Return the code of the chosen status, e.g. "in_progress"."""

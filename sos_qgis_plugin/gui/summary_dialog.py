@@ -23,7 +23,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.errors import SosError
-from . import error_message
+from . import error_message, translate_standard_buttons
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -86,6 +86,7 @@ class SummaryDialog(QDialog):
         if admin is not None:
             self.admin_combo.setLayer(admin)
         self._on_admin_changed(self.admin_combo.currentLayer())
+        translate_standard_buttons(self)
 
     def _on_admin_changed(self, layer: Any) -> None:
         from ..admin_layers import guess_commune_fields

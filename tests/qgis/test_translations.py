@@ -270,7 +270,39 @@ def test_untranslated_error_stays_english(vietnamese_translator):
 PLUGIN_PACKAGE = "sos_qgis_plugin"
 
 # Texts that are the same in English and Vietnamese.
-SAME_IN_BOTH = {"OK", "SOS", "GeoPackage", "CSV", "XLSX", "PDF", "WMS", "WMTS", "WFS", "XYZ", "ID", "m", "km"}
+SAME_IN_BOTH = {
+    "OK",
+    "SOS",
+    "GeoPackage",
+    "CSV",
+    "XLSX",
+    "PDF",
+    "WMS",
+    "WMTS",
+    "WFS",
+    "XYZ",
+    "ID",
+    "m",
+    "km",
+    "URL",
+    "OGC API Features",
+}
+# Qt's own English labels of standard buttons. Debian's Qt 5 has no Vietnamese translation, so a dialog
+# that keeps one of them shows English in a Vietnamese QGIS.
+QT_BUTTON_LABELS = {
+    "Cancel",
+    "Close",
+    "Apply",
+    "Save",
+    "Help",
+    "Reset",
+    "Restore Defaults",
+    "Yes",
+    "No",
+    "Discard",
+    "Open",
+    "Retry",
+}
 _SAME_PATTERNS = (
     re.compile(r"^https?://\S*$"),
     # Numbers, times, coordinates and percentages.
@@ -348,6 +380,9 @@ def untranslated_texts(root: QWidget, sources: dict[str, list[str]]) -> list[str
         for kind, text in _widget_texts(widget):
             plain = _plain(text)
             if not plain or _is_same_in_both(plain):
+                continue
+            if kind == "button" and plain.replace("&", "") in QT_BUTTON_LABELS:
+                found.append(f"{place} {kind}: {plain!r} (Qt's English standard button label)")
                 continue
             for form in (plain, plain.replace("&", "")):
                 if form in sources:
