@@ -147,6 +147,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="profile run() and finished() of each fetch with cProfile and print the top calls",
     )
+    parser.add_argument(
+        "--slice-size",
+        type=int,
+        default=None,
+        help="changes the live sync writes per main-thread slice (A; default: the plugin's default)",
+    )
     parser.add_argument("--seed", type=int, default=2025, help="seed of the synthetic cases and points")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     return parser.parse_args(argv)
@@ -174,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             import bench_live
 
             try:
+                slice_size = args.slice_size or bench_live.DEFAULT_SLICE_SIZE
                 figures.update(
-                    bench_live.run_live(work_dir / "live", args.cases, args.changes, args.seed, args.profile)
+                    bench_live.run_live(
+                        work_dir / "live", args.cases, args.changes, args.seed, args.profile, slice_size
+                    )
                 )
             except Exception:
                 LOGGER.exception("The live sync benchmark (A) failed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -77,11 +77,28 @@ _FIELD_SPECS = (
     ("analysed_at", QVariant.Type.DateTime, 0),
     # pending, sent, conflict or failed while the outbox has an open change of the case, else NULL.
     ("sync_state", QVariant.Type.String, 16),
+    # The short translated reason of the priority, such as "critical, 6 people, in flood 1.8 m".
+    ("priority_reason", QVariant.Type.String, 255),
+    # The commune the case lies in, from the admin layer the officer picked; NULL until assigned.
+    ("commune_code", QVariant.Type.String, 32),
+    ("commune_name", QVariant.Type.String, 255),
 )
 
 RECORD_FIELD_NAMES = tuple(name for name, _, _ in _FIELD_SPECS[:22])
 HAZARD_FIELD_NAMES = tuple(name for name, _, _ in _FIELD_SPECS[22:30])
 SYNC_STATE_FIELD = "sync_state"
+PRIORITY_REASON_FIELD = "priority_reason"
+# Fields read from the layer to plan an update: id and version to match, and the hazard fields that the
+# priority of a changed case depends on.
+_EXISTING_FIELD_NAMES = (
+    "id",
+    "version",
+    "in_flood",
+    "in_landslide_zone",
+    "flood_depth_m",
+    "landslide_distance_m",
+    "analysed_at",
+)
 
 # Record attributes joined into one comma-separated text field.
 _LIST_FIELDS = ("needs", "quality_flags")
@@ -262,6 +279,182 @@ def _same_location(old: QgsGeometry, new: QgsGeometry) -> bool:
     return old_point.x() == new_point.x() and old_point.y() == new_point.y()
 
 
+# Cases with a write plan: {case id: (feature id, version, geometry, hazard values)}.
+ExistingCases = dict[str, tuple[int, Optional[int], QgsGeometry, dict[str, Any]]]
+
+# Per layer id, the number of writes of case records or hazard results made through this module. A writer
+# that planned its changes from an earlier read compares counts to learn whether its plan may be stale.
+_WRITE_COUNTS: dict[str, int] = {}
+
+
+def layer_write_count(layer: QgsVectorLayer) -> int:
+    """Return how many record or hazard writes this module made to `layer` since the plugin was loaded."""
+    return _WRITE_COUNTS.get(layer.id(), 0)
+
+
+def _count_write(layer: QgsVectorLayer) -> None:
+    _WRITE_COUNTS[layer.id()] = _WRITE_COUNTS.get(layer.id(), 0) + 1
+
+
+def read_existing_cases(
+    source: Any, fields: QgsFields, case_ids: Optional[Collection[str]] = None
+) -> ExistingCases:
+    """Read id, version, geometry and the hazard fields of the cases of `source`, keyed by case id.
+
+    `source` is a data provider or a QgsVectorLayerFeatureSource; a feature source taken on the main thread
+    may be read on a worker thread. With `case_ids`, only those cases are read (the provider filters them in
+    SQL, so a few ids do not cost a read of the whole layer).
+    """
+    request = QgsFeatureRequest()
+    names = [name for name in _EXISTING_FIELD_NAMES if fields.indexFromName(name) >= 0]
+    request.setSubsetOfAttributes(names, fields)
+    if case_ids is not None:
+        if not case_ids:
+            return {}
+        quoted = ",".join(QgsExpression.quotedValue(case_id) for case_id in case_ids)
+        request.setFilterExpression(f'"id" IN ({quoted})')
+    existing: ExistingCases = {}
+    for feature in source.getFeatures(request):
+        case_id = feature["id"]
+        if case_id is None or case_id == NULL:
+            continue
+        version = feature["version"]
+        existing[str(case_id)] = (
+            feature.id(),
+            None if version == NULL else int(version),
+            feature.geometry(),
+            _hazard_values(feature, names),
+        )
+    return existing
+
+
+def _hazard_values(feature: QgsFeature, names: list[str]) -> dict[str, Any]:
+    def value(name: str) -> Any:
+        return _or_none(feature[name]) if name in names else None
+
+    return {
+        "in_flood": _bool_or_none(value("in_flood")),
+        "in_landslide_zone": _bool_or_none(value("in_landslide_zone")),
+        "flood_depth_m": value("flood_depth_m"),
+        "landslide_distance_m": value("landslide_distance_m"),
+        "analysed": value("analysed_at") is not None,
+    }
+
+
+@dataclass
+class PlannedAdd:
+    """A case new to the layer, with its feature built and ready for addFeatures."""
+
+    case_id: str
+    record: Any
+    feature: QgsFeature
+
+
+@dataclass
+class PlannedUpdate:
+    """A change of one feature, planned against the layer's `base_version` of the case."""
+
+    case_id: str
+    record: Any
+    fid: int
+    base_version: Optional[int]
+    changes: dict[int, Any]
+    geometry: Optional[QgsGeometry]
+
+
+@dataclass
+class WritePlan:
+    """Features to add and changes to write for one batch of records, with the counts found while planning."""
+
+    adds: list[PlannedAdd] = field(default_factory=list)
+    updates: list[PlannedUpdate] = field(default_factory=list)
+    stats: ApplyStats = field(default_factory=ApplyStats)
+
+
+def plan_records(
+    records: Iterable[Any],
+    existing: ExistingCases,
+    fields: QgsFields,
+    protected_ids: Optional[Collection[str]] = None,
+    now: Optional[datetime] = None,
+) -> WritePlan:
+    """Plan the in-place update of the layer read into `existing` by `records`, without touching a layer.
+
+    Safe on a worker thread. The rules are those of CaseLayerStore.apply_records, whose docstring lists them.
+    Records without an id are counted as failed. `existing` is updated as records are planned.
+    """
+    index_of = {name: fields.indexFromName(name) for name in RECORD_FIELD_NAMES + HAZARD_FIELD_NAMES}
+    reason_index = fields.indexFromName(PRIORITY_REASON_FIELD)
+    now = now or datetime.now(timezone.utc)
+    protected = set(protected_ids or ())
+    plan = WritePlan()
+    stats = plan.stats
+    new_index: dict[str, int] = {}
+    update_index: dict[str, int] = {}
+    for record in records:
+        if not record.id:
+            # Without a server id the record cannot be matched on the next refresh.
+            stats.failed += 1
+            LOGGER.warning("Case record without id skipped (external id %s)", record.external_id)
+            continue
+        if record.id in protected and record.id in existing:
+            stats.kept_pending += 1
+            continue
+        geometry = record_geometry(record)
+        values = record_attributes(record)
+        if record.id in new_index:
+            # The same id twice in one batch: the later record replaces the one queued for adding.
+            feature = _new_feature(fields, index_of, values, geometry)
+            plan.adds[new_index[record.id]] = PlannedAdd(record.id, record, feature)
+            continue
+        current = existing.get(record.id)
+        if current is None:
+            new_index[record.id] = len(plan.adds)
+            plan.adds.append(PlannedAdd(record.id, record, _new_feature(fields, index_of, values, geometry)))
+            continue
+        fid, version, old_geometry, hazard = current
+        if version is not None and record.version is not None and record.version < version:
+            # A slow fetch may bring a case older than one already confirmed here: never go back in time.
+            stats.unchanged += 1
+            continue
+        moved = not _same_location(old_geometry, geometry)
+        if version == record.version and not moved:
+            stats.unchanged += 1
+            continue
+        changes = {index_of[name]: value for name, value in values.items()}
+        if moved:
+            for name in HAZARD_FIELD_NAMES:
+                changes[index_of[name]] = NULL
+            if reason_index >= 0:
+                changes[reason_index] = NULL
+        elif hazard["analysed"]:
+            priority, reason = _priority_of(record, hazard, now)
+            changes[index_of["priority"]] = _or_null(priority)
+            if reason_index >= 0:
+                changes[reason_index] = _or_null(reason or None)
+        update = PlannedUpdate(record.id, record, fid, version, changes, geometry if moved else None)
+        if record.id in update_index:
+            # The same id twice in one batch: the later record wins, as for an added case.
+            plan.updates[update_index[record.id]] = update
+            stats.updated -= 1
+        else:
+            update_index[record.id] = len(plan.updates)
+            plan.updates.append(update)
+        existing[record.id] = (fid, record.version, geometry, hazard)
+        stats.updated += 1
+    return plan
+
+
+def _new_feature(
+    fields: QgsFields, index_of: dict[str, int], values: dict[str, Any], geometry: QgsGeometry
+) -> QgsFeature:
+    feature = QgsFeature(fields)
+    for name, value in values.items():
+        feature.setAttribute(index_of[name], value)
+    feature.setGeometry(geometry)
+    return feature
+
+
 class CaseLayerStore:
     """In-place writer for the case layer, matching features on the `id` field.
 
@@ -278,31 +471,8 @@ class CaseLayerStore:
             for case_id, (fid, version, geometry, _) in self._read_existing().items()
         }
 
-    def _read_existing(self) -> dict[str, tuple[int, Optional[int], QgsGeometry, dict[str, Any]]]:
-        """Read id, version, geometry and the hazard fields that priority depends on, for every feature."""
-        fields = self.layer.fields()
-        request = QgsFeatureRequest()
-        request.setSubsetOfAttributes(
-            ["id", "version", "in_flood", "in_landslide_zone", "analysed_at"], fields
-        )
-        existing: dict[str, tuple[int, Optional[int], QgsGeometry, dict[str, Any]]] = {}
-        for feature in self.layer.dataProvider().getFeatures(request):
-            case_id = feature["id"]
-            if case_id is None or case_id == NULL:
-                continue
-            version = feature["version"]
-            hazard = {
-                "in_flood": _bool_or_none(feature["in_flood"]),
-                "in_landslide_zone": _bool_or_none(feature["in_landslide_zone"]),
-                "analysed": feature["analysed_at"] not in (None, NULL),
-            }
-            existing[str(case_id)] = (
-                feature.id(),
-                None if version == NULL else int(version),
-                feature.geometry(),
-                hazard,
-            )
-        return existing
+    def _read_existing(self, case_ids: Optional[Collection[str]] = None) -> ExistingCases:
+        return read_existing_cases(self.layer.dataProvider(), self.layer.fields(), case_ids)
 
     def apply_records(
         self, records: Iterable[Any], protected_ids: Optional[Collection[str]] = None
@@ -314,75 +484,21 @@ class CaseLayerStore:
 
         A case counts as changed when its version or its location differs from the layer's. A case that moved
         gets its hazard fields set to NULL (unknown) until the next analysis, because they depend on its
-        location. A case changed in place keeps its hazard fields, and its priority is computed again from
-        them (a closed case scores 0). Records without a location are kept with a null geometry. Raises
-        SosError when the provider rejects a batch.
+        location. A case changed in place keeps its hazard fields, and its priority and priority reason are
+        computed again from them (a closed case scores 0). Records without a location are kept with a null
+        geometry. Raises SosError when the provider rejects a batch.
 
-        NOTE: this blocks the calling (main) thread. Measured once in the development container, not on a
-        field laptop: 50,000 new cases took about 2 s, 50,000 unchanged 0.9 s and 50,000 changed 6 s.
+        NOTE: this blocks the calling (main) thread for the whole batch; FetchCasesTask plans on a worker
+        thread and writes in slices instead. Up to _SYNC_STATE_FILTER_MAX_IDS records, only their cases are
+        read from the layer, so a handful of confirmed cases is cheap on a large layer.
         """
-        fields = self.layer.fields()
-        index_of = {name: fields.indexFromName(name) for name in RECORD_FIELD_NAMES + HAZARD_FIELD_NAMES}
-        existing = self._read_existing()
-        now = datetime.now(timezone.utc)
-        stats = ApplyStats()
-
-        new_features: list[QgsFeature] = []
-        new_index: dict[str, int] = {}
-        attribute_changes: dict[int, dict[int, Any]] = {}
-        geometry_changes: dict[int, QgsGeometry] = {}
-        protected = set(protected_ids or ())
-        for record in records:
-            if not record.id:
-                # Without a server id the record cannot be matched on the next refresh.
-                stats.failed += 1
-                LOGGER.warning("Case record without id skipped (external id %s)", record.external_id)
-                continue
-            if record.id in protected and record.id in existing:
-                stats.kept_pending += 1
-                continue
-            geometry = record_geometry(record)
-            values = record_attributes(record)
-            if record.id in new_index:
-                # The same id twice in one batch: the later record replaces the one queued for adding.
-                new_features[new_index[record.id]] = self._new_feature(fields, index_of, values, geometry)
-                continue
-            current = existing.get(record.id)
-            if current is None:
-                new_index[record.id] = len(new_features)
-                new_features.append(self._new_feature(fields, index_of, values, geometry))
-                continue
-            fid, version, old_geometry, hazard = current
-            if version is not None and record.version is not None and record.version < version:
-                # A slow fetch may bring a case older than one already confirmed here: never go back in time.
-                stats.unchanged += 1
-                continue
-            moved = not _same_location(old_geometry, geometry)
-            if version == record.version and not moved:
-                stats.unchanged += 1
-                continue
-            changes = {index_of[name]: value for name, value in values.items()}
-            if moved:
-                for name in HAZARD_FIELD_NAMES:
-                    changes[index_of[name]] = NULL
-                geometry_changes[fid] = geometry
-            elif hazard["analysed"]:
-                changes[index_of["priority"]] = _priority_of(record, hazard, now)
-            attribute_changes[fid] = changes
-            existing[record.id] = (fid, record.version, geometry, hazard)
-            stats.updated += 1
-
-        provider = self.layer.dataProvider()
-        if new_features:
-            ok, _ = provider.addFeatures(new_features)
-            if not ok:
-                raise self._write_error("addFeatures", provider)
-            stats.added = len(new_features)
-        if attribute_changes and not provider.changeAttributeValues(attribute_changes):
-            raise self._write_error("changeAttributeValues", provider)
-        if geometry_changes and not provider.changeGeometryValues(geometry_changes):
-            raise self._write_error("changeGeometryValues", provider)
-        self._refresh()
+        records = list(records)
+        ids = {record.id for record in records if record.id}
+        existing = self._read_existing(ids if len(ids) <= _SYNC_STATE_FILTER_MAX_IDS else None)
+        plan = plan_records(records, existing, self.layer.fields(), protected_ids)
+        stats = plan.stats
+        stats.added, _ = self.write_plan(plan.adds, plan.updates)
+        self.refresh()
         LOGGER.info(
             "Case layer %s: %d added, %d updated, %d unchanged, %d kept for pending changes",
             self.layer.name(),
@@ -392,6 +508,42 @@ class CaseLayerStore:
             stats.kept_pending,
         )
         return stats
+
+    def write_plan(self, adds: list[PlannedAdd], updates: list[PlannedUpdate]) -> tuple[int, int]:
+        """Write planned features and changes through the data provider; return (added, updated).
+
+        Raises SosError when the provider rejects a batch. The layer is not repainted (see refresh()).
+        """
+        provider = self.layer.dataProvider()
+        if adds:
+            ok, _ = provider.addFeatures([item.feature for item in adds])
+            if not ok:
+                raise self._write_error("addFeatures", provider)
+        attribute_changes = {item.fid: item.changes for item in updates}
+        geometry_changes = {item.fid: item.geometry for item in updates if item.geometry is not None}
+        if attribute_changes and not provider.changeAttributeValues(attribute_changes):
+            raise self._write_error("changeAttributeValues", provider)
+        if geometry_changes and not provider.changeGeometryValues(geometry_changes):
+            raise self._write_error("changeGeometryValues", provider)
+        if adds or updates:
+            _count_write(self.layer)
+        return len(adds), len(updates)
+
+    def current_versions(self, fids: Collection[int]) -> dict[int, tuple[Optional[str], Optional[int]]]:
+        """Read {feature id: (case id, version)} of the given features; deleted features are absent."""
+        request = QgsFeatureRequest()
+        request.setFilterFids(list(fids))
+        request.setSubsetOfAttributes(["id", "version"], self.layer.fields())
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        versions: dict[int, tuple[Optional[str], Optional[int]]] = {}
+        for feature in self.layer.dataProvider().getFeatures(request):
+            case_id = _or_none(feature["id"])
+            version = _or_none(feature["version"])
+            versions[feature.id()] = (
+                None if case_id is None else str(case_id),
+                None if version is None else int(version),
+            )
+        return versions
 
     def set_sync_states(self, states: dict[str, str]) -> int:
         """Write each case's sync state (pending, sent, conflict, failed); cases not in `states` get NULL.
@@ -436,15 +588,19 @@ class CaseLayerStore:
         results: dict[str, Any],
         priorities: dict[str, Optional[float]],
         analysed_at: Optional[datetime] = None,
+        reasons: Optional[dict[str, str]] = None,
     ) -> int:
         """Write hazard results and priorities to the matching cases; return the number of features written.
 
         `results` maps case id to an object with in_flood, flood_event_count, in_landslide_zone,
         landslide_distance_m, note and optionally flood_depth_m (None is written as NULL, meaning unknown).
-        Cases in `priorities` but not in `results` get only their priority. Ids not in the layer are skipped.
+        Cases in `priorities` but not in `results` get only their priority. `reasons` maps case id to the
+        short reason of its priority (see priority_text.case_priority); a case with a priority and no reason
+        gets NULL there. Ids not in the layer are skipped.
         """
         fields = self.layer.fields()
         index_of = {name: fields.indexFromName(name) for name in HAZARD_FIELD_NAMES}
+        reason_index = fields.indexFromName(PRIORITY_REASON_FIELD)
         stamp = to_qdatetime(analysed_at or datetime.now(timezone.utc))
         changes: dict[int, dict[int, Any]] = {}
         for case_id, (fid, _, _) in self.existing_cases().items():
@@ -461,11 +617,15 @@ class CaseLayerStore:
                 values[index_of["hazard_note"]] = _or_null(result.note or None)
             if case_id in priorities:
                 values[index_of["priority"]] = _or_null(priorities[case_id])
+                if reason_index >= 0:
+                    values[reason_index] = _or_null((reasons or {}).get(case_id) or None)
             changes[fid] = values
         provider = self.layer.dataProvider()
         if changes and not provider.changeAttributeValues(changes):
             raise self._write_error("changeAttributeValues", provider)
-        self._refresh()
+        if changes:
+            _count_write(self.layer)
+        self.refresh()
         return len(changes)
 
     def apply_confirmed_cases(self, features: list[Any]) -> ApplyStats:
@@ -491,17 +651,8 @@ class CaseLayerStore:
         stats.failed += failed
         return stats
 
-    @staticmethod
-    def _new_feature(
-        fields: QgsFields, index_of: dict[str, int], values: dict[str, Any], geometry: QgsGeometry
-    ) -> QgsFeature:
-        feature = QgsFeature(fields)
-        for name, value in values.items():
-            feature.setAttribute(index_of[name], value)
-        feature.setGeometry(geometry)
-        return feature
-
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
+        """Update the layer's extent and repaint it after writes through the data provider."""
         self.layer.updateExtents()
         self.layer.triggerRepaint()
 
@@ -550,10 +701,27 @@ def _bool_or_none(value: Any) -> Optional[bool]:
     return None if value is None or value == NULL else bool(value)
 
 
-def _priority_of(record: Any, hazard: dict[str, Any], now: datetime) -> float:
+def _priority_of(record: Any, hazard: dict[str, Any], now: datetime) -> tuple[Optional[float], str]:
+    """Compute the priority of a changed case and its short reason ("" when no reason can be given)."""
+    try:
+        from .priority_text import case_priority
+    except ImportError:
+        case_priority = None
+    if case_priority is not None:
+        values = {name: getattr(record, name, None) for name in RECORD_FIELD_NAMES}
+        values.update(
+            {
+                "in_flood": hazard["in_flood"],
+                "in_landslide_zone": hazard["in_landslide_zone"],
+                "flood_depth_m": hazard.get("flood_depth_m"),
+                "landslide_distance_m": hazard.get("landslide_distance_m"),
+            }
+        )
+        return case_priority(values, now)
+
     from .core.priority import compute_priority
 
-    return compute_priority(
+    priority = compute_priority(
         status=record.status,
         urgency=record.urgency,
         people_count=record.people_count,
@@ -566,6 +734,11 @@ def _priority_of(record: Any, hazard: dict[str, Any], now: datetime) -> float:
         in_landslide_zone=hazard["in_landslide_zone"],
         now=now,
     )
+    return priority, ""
+
+
+def _or_none(value: Any) -> Any:
+    return None if value is None or value == NULL else value
 
 
 def _or_null(value: Any) -> Any:

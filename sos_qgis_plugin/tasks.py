@@ -1,27 +1,36 @@
 """Background tasks: fetch cases, analyse hazards, set statuses.
 
-Each task does its network and heavy work in run() on a worker thread and changes layers only in finished(),
-which QGIS calls on the main thread. Every task ends by calling `on_done` on the main thread with an outcome
-that contains counts and a translated message, or the SosError. Tasks never show a message bar, because the
-caller does that.
+Each task does its network and heavy work in run() on a worker thread and changes layers only on the main
+thread: in finished(), which QGIS calls there, or for a fetch in the slices that finished() starts. Every
+task ends by calling `on_done` on the main thread with an outcome that contains counts and a translated
+message, or the SosError. Tasks never show a message bar, because the caller does that.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import time
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from qgis.core import QgsMapLayer, QgsProject, QgsTask, QgsVectorLayer
+from qgis.core import QgsMapLayer, QgsProject, QgsTask, QgsVectorLayer, QgsVectorLayerFeatureSource
 from qgis.PyQt import sip
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QTimer
 
 from .case_layer import (
+    ApplyStats,
     CaseLayerStore,
+    PlannedAdd,
+    PlannedUpdate,
+    WritePlan,
     gpkg_path_of,
+    layer_write_count,
     outbox_path_of,
+    plan_records,
+    read_existing_cases,
     update_sync_states,
     write_sync_state,
 )
@@ -38,6 +47,18 @@ from .hazard_layers import (
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
 BBox = tuple[float, float, float, float]
+
+# Changes written in the first main-thread slice of a fetch. Later slices are sized so that each takes
+# about SLICE_TARGET_S. In the development container a new case cost about 0.03 ms to write and a changed
+# case about 0.5 ms (scripts/bench.py), so a fixed count would either stall on changes or crawl on adds.
+DEFAULT_SLICE_SIZE = 100
+SLICE_TARGET_S = 0.04
+MIN_SLICE_SIZE = 50
+MAX_SLICE_SIZE = 5000
+# Up to this many fetched cases, run() reads only those cases from the layer snapshot, filtered in SQL.
+SNAPSHOT_FILTER_MAX_IDS = 2000
+# Progress of a fetch when its changes are planned; writing the slices fills the rest of the bar.
+PLANNED_PROGRESS = 80.0
 
 
 @dataclass
@@ -64,6 +85,13 @@ class FetchOutcome(TaskOutcome):
     kept_pending: int = 0
     next_updated_since: Optional[str] = None
     rejected_items: list[Any] = field(default_factory=list)
+    # Ids of the cases added to and changed in the layer, for the dock to show.
+    added_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+    # Seconds the main thread spent writing, the number of slices it wrote in and the longest slice.
+    write_s: float = 0.0
+    slices: int = 0
+    longest_slice_s: float = 0.0
 
 
 @dataclass
@@ -142,8 +170,14 @@ class _SosTask(QgsTask):
 class FetchCasesTask(_SosTask):
     """Fetch cases from the service and merge them into the case layer in place.
 
-    A failed or cancelled fetch leaves the layer and the stored sync state unchanged. After a successful
-    fetch, `next_updated_since` is stored in the layer's GeoPackage under `service_url` and `service_area`.
+    The constructor must run on the main thread: it takes a snapshot of the layer's features. run() fetches
+    the records, reads the snapshot and plans the changes on a worker thread. finished() hands the plan to a
+    CaseSliceWriter, which writes it on the main thread in slices between which the event loop runs, so the
+    user interface never freezes for the whole batch. The outcome is reported after the last slice.
+
+    A failed, cancelled or stopped fetch stores no sync state, so the next refresh fetches again whatever
+    was not written. After a complete fetch, `next_updated_since` is stored in the layer's GeoPackage under
+    `service_url` and `service_area`.
     """
 
     def __init__(
@@ -154,6 +188,7 @@ class FetchCasesTask(_SosTask):
         service_area: Optional[BBox],
         on_done: Callable[[FetchOutcome], None],
         service_url: str = "",
+        slice_size: int = DEFAULT_SLICE_SIZE,
     ) -> None:
         super().__init__(QCoreApplication.translate("SosTasks", "Fetching SOS cases"), on_done)
         self.client = client
@@ -161,9 +196,46 @@ class FetchCasesTask(_SosTask):
         self.updated_since = updated_since
         self.service_area = service_area
         self.service_url = service_url or getattr(getattr(client, "config", None), "base_url", "")
+        self.slice_size = slice_size
         self.result_data: Any = None
+        self.plan: Optional[WritePlan] = None
+        self.writer: Optional[CaseSliceWriter] = None
+        self._stopped = False
+        # Called with the percentage while slices are written. QGIS may have deleted the QgsTask by then, so
+        # code that runs after finished() uses only the Python attributes set here, never QgsTask methods.
+        self.on_write_progress: Optional[Callable[[float], None]] = None
+        self.write_progress = 0.0
+        self._gc_frozen = False
+        # Taken on the main thread, read in run(): a copy of the layer's features at this moment.
+        self.fields = layer.fields()
+        self.source: Optional[QgsVectorLayerFeatureSource] = QgsVectorLayerFeatureSource(layer)
+        self.outbox_path = outbox_path_of(layer)
+        self.base_write_count = layer_write_count(layer)
 
     def work(self) -> None:
+        # Python's garbage collector stops every thread, the main thread included, for a full pass over
+        # all tracked objects. The records and the planned features of a 50,000-case fetch are about
+        # 250,000 such objects, and passes over them froze QGIS for 170 to 270 ms in scripts/bench.py.
+        # So collection is paused while the fetch runs, and what is alive at its end is frozen (left out
+        # of passes) until the last slice is written: see _release_gc. Reference counting still frees
+        # everything that is not in a cycle.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._fetch_and_plan()
+        finally:
+            gc.freeze()
+            self._gc_frozen = True
+            if gc_was_enabled:
+                gc.enable()
+
+    def _release_gc(self) -> None:
+        """Give the objects frozen at the end of run() back to the garbage collector, once."""
+        if self._gc_frozen:
+            self._gc_frozen = False
+            gc.unfreeze()
+
+    def _fetch_and_plan(self) -> None:
         from .core.sync import fetch_cases
 
         self.result_data = fetch_cases(
@@ -173,20 +245,50 @@ class FetchCasesTask(_SosTask):
             is_cancelled=self.isCanceled,
             on_progress=self._on_fetch_progress,
         )
+        if self.isCanceled():
+            return
+        protected_ids = _unconfirmed_case_ids(self.outbox_path)
+        ids = {record.id for record in self.result_data.records if record.id}
+        # A refresh brings a few cases: reading only those is much faster than reading the whole layer.
+        filter_ids = ids if len(ids) <= SNAPSHOT_FILTER_MAX_IDS else None
+        try:
+            existing = read_existing_cases(self.source, self.fields, filter_ids)
+        finally:
+            # The snapshot holds a connection to the GeoPackage: release it now, not when QGIS exits.
+            self.source = None
+        self.plan = plan_records(self.result_data.records, existing, self.fields, protected_ids)
+        self.setProgress(max(self.progress(), PLANNED_PROGRESS))
 
     def _on_fetch_progress(self, *values: Any) -> None:
-        # Paging has no known end, so the progress bar shows one step per page up to 95 %.
-        self.setProgress(min(95.0, self.progress() + 5.0))
+        # Paging has no known end, so the progress bar shows one step per page up to PLANNED_PROGRESS.
+        self.setProgress(min(PLANNED_PROGRESS - 5.0, self.progress() + 5.0))
+
+    def stop(self) -> None:
+        """Stop the fetch: cancel run() when it still runs, or stop writing slices.
+
+        Safe after QGIS deleted the finished task. Slices already written stay, and no sync state is stored,
+        so the next refresh fetches the rest.
+        """
+        self._stopped = True
+        if self.writer is not None:
+            self.writer.stop()
+            return
+        if not sip.isdeleted(self):
+            self.cancel()
+
+    def writing(self) -> bool:
+        """Return whether finished() handed the plan to a writer that has slices left to write."""
+        return self.writer is not None and self.writer.active()
 
     def finished(self, result: bool) -> None:
         outcome = FetchOutcome()
-        if not result or self.result_data is None:
+        if not result or self.result_data is None or self.plan is None or self._stopped:
+            self._release_gc()
             self._report(self._failed(outcome))
             return
         if not _layer_alive(self.layer):
-            outcome.message = QCoreApplication.translate(
-                "SosTasks", "The case layer was removed while the cases were fetched; nothing was written."
-            )
+            self._release_gc()
+            outcome.message = _layer_removed_message()
             self._report(outcome)
             return
 
@@ -197,16 +299,57 @@ class FetchCasesTask(_SosTask):
         outcome.duplicates = len(data.duplicates)
         outcome.full = bool(data.full)
         outcome.next_updated_since = data.next_updated_since
+        self.writer = CaseSliceWriter(
+            self.layer,
+            self.plan,
+            self.base_write_count,
+            lambda written: self._on_written(outcome, written),
+            slice_size=self.slice_size,
+            on_progress=self._on_write_progress,
+        )
+        self.writer.start()
 
+    def _on_write_progress(self, fraction: float) -> None:
+        self.write_progress = PLANNED_PROGRESS + (100.0 - PLANNED_PROGRESS) * fraction
+        if self.on_write_progress is not None:
+            self.on_write_progress(self.write_progress)
+
+    def _on_written(self, outcome: FetchOutcome, written: WriteResult) -> None:
+        self._release_gc()
+        stats = written.stats
+        outcome.write_s = written.busy_s
+        outcome.slices = written.slices
+        outcome.longest_slice_s = written.longest_slice_s
+        outcome.added_ids = written.added_ids
+        outcome.changed_ids = written.changed_ids
+        if written.error is not None:
+            outcome.error = written.error
+            outcome.message = error_message(written.error)
+            LOGGER.warning(
+                "Writing fetched cases failed: %s (%s)", written.error.message, written.error.details
+            )
+            self._report(outcome)
+            return
+        if not written.complete:
+            outcome.cancelled = True
+            if written.layer_removed:
+                outcome.message = _layer_removed_message()
+            else:
+                outcome.message = QCoreApplication.translate(
+                    "SosTasks",
+                    "The refresh was stopped after {written} of {total} changes were written. The next "
+                    "refresh fetches the rest.",
+                ).format(written=written.written, total=written.total)
+            LOGGER.info("Fetch stopped after %d of %d changes written", written.written, written.total)
+            self._report(outcome)
+            return
         try:
-            protected_ids = unconfirmed_case_ids_of(self.layer)
-            stats = CaseLayerStore(self.layer).apply_records(data.records, protected_ids=protected_ids)
             # A case kept for its pending change skipped this refresh's values. The stored time is not
             # advanced, so the next refresh reads that case again in case its change ends up not applied.
             if not stats.kept_pending:
                 write_sync_state(
                     gpkg_path_of(self.layer),
-                    data.next_updated_since,
+                    self.result_data.next_updated_since,
                     layer_name=_layer_name_of(self.layer),
                     service_url=self.service_url,
                     service_area=self.service_area,
@@ -215,10 +358,9 @@ class FetchCasesTask(_SosTask):
         except SosError as error:
             outcome.error = error
             outcome.message = error_message(error)
-            LOGGER.warning("Writing fetched cases failed: %s (%s)", error.message, error.details)
+            LOGGER.warning("Storing the sync state failed: %s (%s)", error.message, error.details)
             self._report(outcome)
             return
-
         outcome.ok = True
         outcome.added = stats.added
         outcome.updated = stats.updated
@@ -228,7 +370,7 @@ class FetchCasesTask(_SosTask):
         self._report(outcome)
 
     def _failed(self, outcome: TaskOutcome) -> TaskOutcome:
-        if self.isCanceled():
+        if self.isCanceled() or self._stopped:
             outcome.cancelled = True
             outcome.message = QCoreApplication.translate(
                 "SosTasks", "The refresh was cancelled. The case layer was not changed."
@@ -240,6 +382,192 @@ class FetchCasesTask(_SosTask):
             "SosTasks", "The refresh failed and the case layer was not changed: {}"
         ).format(detail)
         return outcome
+
+
+def _layer_removed_message() -> str:
+    return QCoreApplication.translate(
+        "SosTasks", "The case layer was removed while the cases were fetched; the rest was not written."
+    )
+
+
+@dataclass
+class WriteResult:
+    """Result of a CaseSliceWriter: counts, the ids added and changed, and why it stopped early."""
+
+    stats: ApplyStats = field(default_factory=ApplyStats)
+    total: int = 0
+    written: int = 0
+    slices: int = 0
+    busy_s: float = 0.0
+    longest_slice_s: float = 0.0
+    complete: bool = False
+    layer_removed: bool = False
+    error: Optional[SosError] = None
+    added_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+
+
+def _next_slice_size(count: int, elapsed_s: float) -> int:
+    """Size the next slice so that it takes about SLICE_TARGET_S at the rate of the last one."""
+    if elapsed_s <= 0.0:
+        return MAX_SLICE_SIZE
+    size = int(count * SLICE_TARGET_S / elapsed_s)
+    return max(MIN_SLICE_SIZE, min(MAX_SLICE_SIZE, size))
+
+
+class CaseSliceWriter:
+    """Write a WritePlan to the case layer on the main thread, one slice of changes per event loop turn.
+
+    The first slice has `slice_size` changes; later ones are sized to take about SLICE_TARGET_S each.
+
+    Each slice first checks its part of the plan against the layer as it is now. Cases whose outbox change
+    was queued after the plan was made are kept as they are. A case whose version changed since the
+    snapshot (a confirmed status change, say) is planned again from its current values, so older data
+    never overwrites a newer write. `on_done(WriteResult)` is called once, after the last slice or when
+    stop() is called or the layer is removed.
+    """
+
+    def __init__(
+        self,
+        layer: QgsVectorLayer,
+        plan: WritePlan,
+        base_write_count: int,
+        on_done: Callable[[WriteResult], None],
+        slice_size: int = DEFAULT_SLICE_SIZE,
+        on_progress: Optional[Callable[[float], None]] = None,
+    ) -> None:
+        self.layer = layer
+        self.slice_size = max(MIN_SLICE_SIZE, int(slice_size))
+        self.on_done = on_done
+        self.on_progress = on_progress
+        self.base_write_count = base_write_count
+        self.items: list[Any] = list(plan.adds) + list(plan.updates)
+        self.position = 0
+        self.result = WriteResult(total=len(self.items))
+        self.result.stats.unchanged = plan.stats.unchanged
+        self.result.stats.failed = plan.stats.failed
+        self.result.stats.kept_pending = plan.stats.kept_pending
+        self.timer = QTimer()
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self._write_next_slice)
+        self._done = False
+
+    def start(self) -> None:
+        """Write the first slice at the next event loop turn."""
+        self.timer.start(0)
+
+    def active(self) -> bool:
+        """Return whether slices are left to write and the writer was not stopped."""
+        return not self._done
+
+    def stop(self) -> None:
+        """Stop writing; what was written stays, and on_done gets an incomplete result."""
+        if self._done:
+            return
+        self.timer.stop()
+        self._finish()
+
+    def _write_next_slice(self) -> None:
+        if self._done:
+            return
+        if not _layer_alive(self.layer):
+            self.result.layer_removed = True
+            self._finish()
+            return
+
+        started = time.perf_counter()
+        part = self.items[self.position : self.position + self.slice_size]
+        try:
+            self._write_slice(part)
+        except SosError as error:
+            self.result.error = error
+            self._finish()
+            return
+
+        elapsed_s = time.perf_counter() - started
+        self.position += len(part)
+        self.result.written = self.position
+        self.result.slices += 1
+        self.result.busy_s += elapsed_s
+        self.result.longest_slice_s = max(self.result.longest_slice_s, elapsed_s)
+        self.slice_size = _next_slice_size(len(part), elapsed_s)
+
+        if self.on_progress is not None and self.items:
+            self.on_progress(self.position / len(self.items))
+        if self._done:
+            # on_progress stopped the writer, for example by unloading the plugin.
+            return
+        if self.position >= len(self.items):
+            self.result.complete = True
+            self._finish()
+            return
+        self.timer.start(0)
+
+    def _write_slice(self, part: list[Any]) -> None:
+        store = CaseLayerStore(self.layer)
+        stats = self.result.stats
+        protected = unconfirmed_case_ids_of(self.layer)
+        adds = [item for item in part if isinstance(item, PlannedAdd)]
+        updates = [item for item in part if isinstance(item, PlannedUpdate)]
+        replan: list[Any] = []
+
+        fresh_updates = []
+        if updates:
+            current = store.current_versions([item.fid for item in updates])
+            for item in updates:
+                if item.case_id in protected:
+                    stats.kept_pending += 1
+                elif current.get(item.fid) != (item.case_id, item.base_version):
+                    replan.append(item.record)
+                else:
+                    fresh_updates.append(item)
+        fresh_adds = adds
+        if adds and layer_write_count(self.layer) != self.base_write_count:
+            # Another writer changed the layer since the snapshot: a case may have been added meanwhile.
+            present = read_existing_cases(
+                self.layer.dataProvider(), self.layer.fields(), [item.case_id for item in adds]
+            )
+            fresh_adds = [item for item in adds if item.case_id not in present]
+            replan.extend(item.record for item in adds if item.case_id in present)
+
+        added, updated = store.write_plan(fresh_adds, fresh_updates)
+        stats.added += added
+        stats.updated += updated
+        self.result.added_ids.extend(item.case_id for item in fresh_adds)
+        self.result.changed_ids.extend(item.case_id for item in fresh_updates)
+        if replan:
+            LOGGER.info("%d fetched cases changed since the snapshot; planned again", len(replan))
+            before = layer_write_count(self.layer)
+            again = store.apply_records(replan, protected_ids=protected)
+            stats.added += again.added
+            stats.updated += again.updated
+            stats.unchanged += again.unchanged
+            stats.kept_pending += again.kept_pending
+            if layer_write_count(self.layer) != before:
+                self.result.changed_ids.extend(record.id for record in replan)
+        # Our own writes do not make the rest of the plan stale.
+        self.base_write_count = layer_write_count(self.layer)
+        # Repainting each slice would redraw the map many times for one refresh; a repaint follows the last.
+
+    def _finish(self) -> None:
+        self._done = True
+        if _layer_alive(self.layer) and self.result.written:
+            CaseLayerStore(self.layer).refresh()
+        LOGGER.info(
+            "Case layer %s: %d added, %d updated, %d unchanged, %d kept for pending changes (%d slices, "
+            "%.3f s on the main thread)",
+            self.layer.name() if _layer_alive(self.layer) else "(removed)",
+            self.result.stats.added,
+            self.result.stats.updated,
+            self.result.stats.unchanged,
+            self.result.stats.kept_pending,
+            self.result.slices,
+            self.result.busy_s,
+        )
+        try:
+            self.on_done(self.result)
+        except Exception:
+            LOGGER.exception("on_done of the case slice writer raised")
 
 
 def _layer_name_of(layer: QgsVectorLayer) -> str:
@@ -275,12 +603,15 @@ def unconfirmed_case_ids_of(layer: QgsVectorLayer) -> set[str]:
 
     Raises SosError when the outbox exists but cannot be read.
     """
+    return _unconfirmed_case_ids(outbox_path_of(layer))
+
+
+def _unconfirmed_case_ids(path: str) -> set[str]:
     import os
     import sqlite3
 
     from .core.outbox import Outbox
 
-    path = outbox_path_of(layer)
     if not os.path.isfile(path):
         return set()
     try:
@@ -551,7 +882,9 @@ def send_outbox(
         if not claimed:
             continue
         body = [
-            StatusChange(item.case_id, item.status, note=item.note, if_version=item.base_version)
+            StatusChange(
+                item.case_id, item.status, note=item.note, if_version=item.base_version, team=item.team
+            )
             for item in claimed
         ]
         LOGGER.info("Sending %d status changes (key %s, attempt %d)", len(body), key, claimed[0].attempts)
@@ -779,6 +1112,35 @@ class LatestHistoryTask(_SosTask):
     def finished(self, result: bool) -> None:
         outcome = self.outcome
         outcome.ok = result
+        outcome.cancelled = self.isCanceled()
+        outcome.error = self.error
+        if self.error is not None:
+            outcome.message = error_message(self.error)
+        self._report(outcome)
+
+
+@dataclass
+class CaseHistoryOutcome(TaskOutcome):
+    """Every history entry of one case, oldest first."""
+
+    case_id: str = ""
+    entries: list[dict] = field(default_factory=list)
+
+
+class CaseHistoryTask(_SosTask):
+    """Read the whole history of one case, for the case details dialog."""
+
+    def __init__(self, client: Any, case_id: str, on_done: Callable[[CaseHistoryOutcome], None]) -> None:
+        super().__init__(QCoreApplication.translate("SosTasks", "Reading the history of a case"), on_done)
+        self.client = client
+        self.outcome = CaseHistoryOutcome(case_id=case_id)
+
+    def work(self) -> None:
+        self.outcome.entries = list(self.client.get_history(self.outcome.case_id))
+
+    def finished(self, result: bool) -> None:
+        outcome = self.outcome
+        outcome.ok = result and self.error is None
         outcome.cancelled = self.isCanceled()
         outcome.error = self.error
         if self.error is not None:

@@ -355,3 +355,24 @@ def test_sync_states_set_and_cleared(case_layer, sos_server, shared_dir, fetch_r
     assert states[first] == NULL
     assert states[second] == "conflict"
     assert store.set_sync_states({}) == 1
+
+
+def test_new_fields_added_to_layer(qgis_app, tmp_path):
+    from sos_qgis_plugin.case_layer import _FIELD_SPECS, _create_layer
+
+    path = str(tmp_path / "before_communes.gpkg")
+    # A case layer as the plugin created it before priority_reason, commune_code and commune_name.
+    old_fields = QgsFields()
+    for name, field_type, length in _FIELD_SPECS[:-3]:
+        old_fields.append(QgsField(name, field_type, len=length))
+    _create_layer(
+        path, "sos_cases", old_fields, QgsWkbTypes.Type.Point, QgsCoordinateReferenceSystem("EPSG:4326")
+    )
+
+    layer = create_or_open_case_layer(path)
+
+    fields = layer.fields()
+    assert fields.field("priority_reason").length() == 255
+    assert fields.field("commune_code").length() == 32
+    assert fields.field("commune_name").length() == 255
+    assert fields.field("commune_name").type() == QVariant.Type.String

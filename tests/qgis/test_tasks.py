@@ -201,3 +201,26 @@ def test_send_changes_split_batches(sos_server, real_requests, fetch_records):
     assert len(results) == change_count
     assert [result.case_id for result in results] == [change.case_id for change in changes]
     assert all(result.outcome == "ok" for result in results)
+
+
+def test_fetch_task_releases_gc(case_layer, sos_server, shared_dir, run_task):
+    import gc
+
+    sos_server.import_file(shared_dir / "cases" / "null_geometry.geojson")
+
+    _fetch(run_task, sos_server, case_layer)
+
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_failed_fetch_releases_gc(case_layer, sos_server, run_task):
+    import gc
+
+    sos_server.stop()
+
+    outcome = _fetch(run_task, sos_server, case_layer)
+
+    assert not outcome.ok
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
