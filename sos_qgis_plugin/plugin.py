@@ -9,12 +9,17 @@ import html
 import logging
 import os
 import sqlite3
+from collections.abc import Collection
+from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
 from qgis.core import (
     NULL,
     Qgis,
     QgsApplication,
+    QgsExpression,
+    QgsFeature,
+    QgsFeatureRequest,
     QgsMapLayer,
     QgsProject,
     QgsRasterLayer,
@@ -22,8 +27,9 @@ from qgis.core import (
     QgsTask,
     QgsVectorLayer,
 )
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
-from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtGui import QIcon, QKeySequence
 from qgis.PyQt.QtWidgets import (
     QAction,
     QDialog,
@@ -40,10 +46,10 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .__about__ import __title__
-from .core.api_client import AuthenticationError, StatusChange
+from .core.api_client import AuthenticationError, NetworkError, StatusChange
 from .core.errors import SosError
 from .dependencies import Missing, describe_missing, install_hint, missing_dependencies
-from .gui import error_message
+from .gui import error_message, translate_standard_buttons
 from .logger import install_log_handler, remove_log_handler
 from .network import build_client
 from .settings import Settings
@@ -58,6 +64,18 @@ I18N_DIR = os.path.join(PLUGIN_DIR, "i18n")
 MENU_OBJECT_NAME = "SosPluginMenu"
 TOOLBAR_OBJECT_NAME = "SosPluginToolbar"
 MESSAGE_SECONDS = 8
+# Above this many changed cases, the dock reads the whole layer again on a worker thread instead of the
+# changed rows on the main thread.
+DOCK_ROW_REFRESH_MAX_IDS = 2000
+
+# Keyboard shortcuts. QGIS 3.22 binds none of them; it binds Ctrl+Alt+M (new 3D map view), so the status
+# map tool uses T.
+FETCH_SHORTCUT = "Ctrl+Alt+R"
+SET_STATUS_SHORTCUT = "Ctrl+Alt+S"
+DOCK_SHORTCUT = "Ctrl+Alt+D"
+MAP_TOOL_SHORTCUT = "Ctrl+Alt+T"
+# The hazard sources dialog (saved WMS, WMTS, WFS, OGC API and XYZ services), relative to this package.
+HAZARD_SOURCES_MODULE = ".gui.hazard_sources"
 
 
 def plugin_language(settings: Optional[QgsSettings] = None) -> str:
@@ -124,6 +142,7 @@ class FailedChangesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        translate_standard_buttons(self)
 
 
 def ask_retry_failed(changes: list, parent: Optional[QWidget]) -> bool:
@@ -172,6 +191,20 @@ class SosPlugin:
         self.set_status_action: Optional[QAction] = None
         self.resolve_conflicts_action: Optional[QAction] = None
         self.retry_failed_action: Optional[QAction] = None
+        self.dock_action: Optional[QAction] = None
+        self.map_tool_action: Optional[QAction] = None
+        self.settings_action: Optional[QAction] = None
+        self.hazard_sources_action: Optional[QAction] = None
+        self.summary_action: Optional[QAction] = None
+        self.report_action: Optional[QAction] = None
+        self.dock: Any = None
+        self.map_tool: Any = None
+
+        # Connection state shown in the dock: the last successful sync, and since when refreshes fail.
+        self.last_sync: Optional[datetime] = None
+        self.stale_since: Optional[datetime] = None
+        self.connection_state = "not_connected"
+        self.connection_detail = ""
 
         self._send_task: Optional[QgsTask] = None
         self._send_again = False
@@ -235,6 +268,28 @@ class SosPlugin:
         self.retry_failed_action = self._add_action(
             "status.svg", self.tr("Retry failed changes…"), self.retry_failed_changes
         )
+        self.map_tool_action = self._add_action(
+            "status.svg", self.tr("Set status on the map"), self.toggle_map_tool
+        )
+        self.map_tool_action.setCheckable(True)
+        self.dock_action = self._add_action("sos.svg", self.tr("SOS cases panel"), self.toggle_dock)
+        self.dock_action.setCheckable(True)
+        self.settings_action = self._add_action(
+            "connect.svg", self.tr("Settings…"), self.show_settings_dialog, toolbar=False
+        )
+        self.hazard_sources_action = self._add_action(
+            "flood.svg", self.tr("Hazard sources…"), self.show_hazard_sources_dialog, toolbar=False
+        )
+        self.summary_action = self._add_action(
+            "analyse.svg", self.tr("Summary by commune…"), self.show_summary_dialog, toolbar=False
+        )
+        self.report_action = self._add_action(
+            "analyse.svg", self.tr("Situation report…"), self.show_report_dialog, toolbar=False
+        )
+        self.fetch_action.setShortcut(QKeySequence(FETCH_SHORTCUT))
+        self.set_status_action.setShortcut(QKeySequence(SET_STATUS_SHORTCUT))
+        self.dock_action.setShortcut(QKeySequence(DOCK_SHORTCUT))
+        self.map_tool_action.setShortcut(QKeySequence(MAP_TOOL_SHORTCUT))
         self._update_outbox_actions()
 
         self.initProcessing()
@@ -246,7 +301,11 @@ class SosPlugin:
         self.timer = QTimer()
         self.timer.setObjectName("SosRefreshTimer")
         self.timer.timeout.connect(self._on_refresh_tick)
+        QgsApplication.taskManager().progressChanged.connect(self._on_task_progress)
 
+        self._create_dock()
+        self._create_map_tool()
+        self._disable_missing_dialogs()
         self._report_missing_dependencies()
         self._loaded_signals = True
         self._loaded = True
@@ -264,10 +323,18 @@ class SosPlugin:
 
         if self._loaded_signals:
             QgsProject.instance().layersAdded.disconnect(self._translate_case_layers)
+            QgsApplication.taskManager().progressChanged.disconnect(self._on_task_progress)
             self._loaded_signals = False
 
+        # A fetch stops between two slices: what was written stays, and no sync state is stored, so the
+        # next start fetches the rest. The outbox is a separate file that nothing here touches.
+        from .tasks import FetchCasesTask
+
         for task in list(self.tasks):
-            task.cancel()
+            if isinstance(task, FetchCasesTask):
+                task.stop()
+            elif not sip.isdeleted(task):
+                task.cancel()
         self.tasks.clear()
         self._fetch_task = None
         self._send_task = None
@@ -288,6 +355,11 @@ class SosPlugin:
         self.connect_action = self.fetch_action = self.analyse_action = None
         self.add_flood_action = self.add_landslide_action = self.set_status_action = None
         self.resolve_conflicts_action = self.retry_failed_action = None
+        self.dock_action = self.map_tool_action = self.settings_action = None
+        self.hazard_sources_action = self.summary_action = self.report_action = None
+
+        self._remove_map_tool()
+        self._remove_dock()
 
         if self.menu is not None:
             self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
@@ -329,11 +401,14 @@ class SosPlugin:
         else:
             menu_bar.insertMenu(help_action, menu)
 
-    def _add_action(self, icon_file: str, text: str, slot: Callable[[], None]) -> QAction:
+    def _add_action(
+        self, icon_file: str, text: str, slot: Callable[[], None], toolbar: bool = True
+    ) -> QAction:
         action = QAction(QIcon(os.path.join(ICON_DIR, icon_file)), text, self.iface.mainWindow())
         action.triggered.connect(lambda _checked=False: slot())
         self.menu.addAction(action)
-        self.toolbar.addAction(action)
+        if toolbar:
+            self.toolbar.addAction(action)
         self.actions.append(action)
         return action
 
@@ -342,7 +417,9 @@ class SosPlugin:
             return
         needs_shapely = any(item.name == "shapely" for item in self.missing)
         if needs_shapely:
+            # The hazard analysis and the commune summary overlay geometries with shapely.
             self.analyse_action.setEnabled(False)
+            self.summary_action.setEnabled(False)
         if any(item.name == "requests" for item in self.missing):
             # Without requests no call to the service can work.
             for action in (
@@ -361,6 +438,252 @@ class SosPlugin:
             ),
             Qgis.MessageLevel.Warning,
         )
+
+    # --- dock, map tool and dialogs
+
+    def _create_dock(self) -> None:
+        from .gui.dock import SosDock
+
+        dock = SosDock(self.iface, self.iface.mainWindow())
+        dock.fetchRequested.connect(self.fetch_now)
+        dock.pauseToggled.connect(self.set_paused)
+        dock.cancelRequested.connect(self.cancel_fetch)
+        dock.setStatusRequested.connect(self.set_status_of_cases)
+        dock.detailsRequested.connect(self.show_case_details)
+        dock.settingsRequested.connect(self.show_settings_dialog)
+        dock.reportRequested.connect(self.show_report_dialog)
+        dock.hazardSourcesRequested.connect(self.show_hazard_sources_dialog)
+        dock.summaryRequested.connect(self.show_summary_dialog)
+        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.dock = dock
+        if self.settings.refresh_paused:
+            self.connection_state = "paused"
+        self._show_connection_state()
+        layer = self.case_layer()
+        if layer is not None:
+            dock.set_layer(layer)
+        self._set_admin_layer()
+
+    def _remove_dock(self) -> None:
+        dock, self.dock = self.dock, None
+        if dock is None or sip.isdeleted(dock):
+            return
+        dock.visibilityChanged.disconnect(self._on_dock_visibility_changed)
+        dock.set_layer(None)
+        self.iface.removeDockWidget(dock)
+        dock.deleteLater()
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if self.dock_action is not None:
+            self.dock_action.setChecked(visible)
+
+    def toggle_dock(self) -> None:
+        """Show the SOS cases panel, or hide it when it is shown."""
+        if self.dock is None:
+            return
+        visible = not self.dock.isVisible()
+        self.dock.setVisible(visible)
+        if visible:
+            self.dock.raise_()
+
+    def _set_admin_layer(self) -> None:
+        admin_id = self.settings.admin_layer_id
+        layer = QgsProject.instance().mapLayer(admin_id) if admin_id else None
+        if self.dock is not None and isinstance(layer, QgsVectorLayer):
+            self.dock.set_admin_layer(layer)
+
+    def _create_map_tool(self) -> None:
+        from .gui.map_tool import CaseStatusMapTool
+
+        tool = CaseStatusMapTool(self.iface.mapCanvas(), self.case_layer())
+        tool.statusChosen.connect(self.set_status_of_case)
+        tool.detailsChosen.connect(self.show_case_details)
+        tool.dialogChosen.connect(lambda case_id: self.set_status_of_cases([case_id]))
+        tool.setAction(self.map_tool_action)
+        self.map_tool = tool
+
+    def _remove_map_tool(self) -> None:
+        tool, self.map_tool = self.map_tool, None
+        if tool is None or sip.isdeleted(tool):
+            return
+        canvas = self.iface.mapCanvas()
+        if canvas.mapTool() is tool:
+            canvas.unsetMapTool(tool)
+        tool.deleteLater()
+
+    def toggle_map_tool(self) -> None:
+        """Turn on the map tool that opens a status menu on the clicked case, or turn it off."""
+        if self.map_tool is None:
+            return
+        canvas = self.iface.mapCanvas()
+        if canvas.mapTool() is self.map_tool:
+            canvas.unsetMapTool(self.map_tool)
+            return
+        layer = self.case_layer()
+        if layer is None:
+            self.map_tool_action.setChecked(False)
+            self._push(self.tr("There is no case layer yet. Fetch cases first."), Qgis.MessageLevel.Warning)
+            return
+        self.map_tool.set_layer(layer)
+        canvas.setMapTool(self.map_tool)
+
+    def _disable_missing_dialogs(self) -> None:
+        """Disable the actions whose dialog module is not part of this build of the plugin."""
+        import importlib.util
+
+        for action, module in (
+            (self.hazard_sources_action, HAZARD_SOURCES_MODULE),
+            (self.summary_action, ".gui.summary_dialog"),
+            (self.report_action, ".gui.report_dialog"),
+        ):
+            if importlib.util.find_spec(module, __package__) is None:
+                action.setEnabled(False)
+                action.setToolTip(self.tr("Not available in this version of the plugin."))
+
+    def show_settings_dialog(self) -> None:
+        """Open the settings dialog; after OK, apply the refresh interval and the admin layer."""
+        from .gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.iface.mainWindow())
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        LOGGER.info("Settings saved")
+        if self.timer is not None and self.timer.isActive():
+            self.start_auto_refresh()
+        self._set_admin_layer()
+
+    def show_hazard_sources_dialog(self) -> None:
+        """Open the dialog that adds flood and landslide layers from saved web services."""
+        import importlib
+
+        module = importlib.import_module(HAZARD_SOURCES_MODULE, __package__)
+        dialog = module.HazardSourcesDialog(self.iface, self.iface.mainWindow())
+        dialog.exec()
+
+    def show_summary_dialog(self) -> None:
+        """Open the summary by commune for the case layer."""
+        from .gui.summary_dialog import SummaryDialog
+
+        layer = self.case_layer()
+        if layer is None:
+            self._push(self.tr("There is no case layer yet. Fetch cases first."), Qgis.MessageLevel.Warning)
+            return
+        dialog = SummaryDialog(
+            layer, self.iface, self.iface.mainWindow(), admin_layer_id=self.settings.admin_layer_id
+        )
+        dialog.exec()
+
+    def show_report_dialog(self) -> None:
+        """Open the situation report dialog for the case layer, dated with the last successful sync."""
+        from .gui.report_dialog import ReportDialog
+
+        layer = self.case_layer()
+        if layer is None:
+            self._push(self.tr("There is no case layer yet. Fetch cases first."), Qgis.MessageLevel.Warning)
+            return
+        dialog = ReportDialog(
+            layer, settings=self.settings, data_time=self.last_sync, parent=self.iface.mainWindow()
+        )
+        dialog.reportWritten.connect(
+            lambda path: self._push(self.tr("The situation report was written to {}.").format(path))
+        )
+        dialog.exec()
+
+    def show_case_details(self, case_id: str) -> None:
+        """Show every field of a case as plain text, then its history once read from the service."""
+        from .gui.case_details import CaseDetailsDialog, case_values
+        from .tasks import CaseHistoryTask
+
+        layer = self.case_layer()
+        features = self._case_features(layer, [case_id]) if layer is not None else []
+        if not features:
+            self._push(
+                self.tr("Case {} is not in the case layer.").format(case_id), Qgis.MessageLevel.Warning
+            )
+            return
+        dialog = CaseDetailsDialog(case_values(features[0]), None, self.iface.mainWindow())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        try:
+            client = self._make_client()
+        except SosError as error:
+            LOGGER.warning("History of case %s not read: %s (%s)", case_id, error.message, error.details)
+            dialog.show_history_error(error_message(error))
+            return
+
+        def show_history(result: Any) -> None:
+            if sip.isdeleted(dialog):
+                return
+            if result.ok:
+                dialog.show_history(result.entries)
+            else:
+                dialog.show_history_error(result.message)
+
+        self._start_task(lambda done: CaseHistoryTask(client, case_id, done), show_history)
+
+    # --- connection state
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume auto-refresh; the choice is kept in the settings for the next QGIS session."""
+        self.settings.refresh_paused = paused
+        LOGGER.info("Auto-refresh %s", "paused" if paused else "resumed")
+        if paused:
+            if self.timer is not None:
+                self.timer.stop()
+            self.connection_state = "paused"
+        else:
+            self.connection_state = "live" if self.last_sync is not None else "not_connected"
+            self.start_auto_refresh()
+        self._show_connection_state()
+
+    def cancel_fetch(self) -> None:
+        """Cancel the running fetch: stop its download, or stop writing its remaining slices."""
+        task = self._fetch_task
+        if task is None:
+            return
+        LOGGER.info("Fetch cancelled by the user")
+        task.stop()
+
+    def _show_connection_state(self) -> None:
+        if self.dock is None:
+            return
+        self.dock.set_connection_state(
+            self.connection_state, self.last_sync, self.stale_since, self.connection_detail
+        )
+
+    def _note_fetch_failed(self, error: Any, message: str) -> None:
+        if self.stale_since is None and self.last_sync is not None:
+            self.stale_since = datetime.now(timezone.utc)
+        self.connection_state = "offline" if isinstance(error, NetworkError) else "error"
+        self.connection_detail = message
+        self._show_connection_state()
+
+    def _note_fetch_succeeded(self) -> None:
+        self.last_sync = datetime.now(timezone.utc)
+        self.stale_since = None
+        self.connection_detail = ""
+        self.connection_state = "paused" if self.settings.refresh_paused else "live"
+        self._show_connection_state()
+
+    def _on_task_progress(self, task_id: int, progress: float) -> None:
+        task = self._fetch_task
+        if task is None or self.dock is None or sip.isdeleted(task):
+            return
+        if QgsApplication.taskManager().taskId(task) == task_id:
+            self.dock.set_busy(True, progress)
+
+    def _on_write_progress(self, progress: float) -> None:
+        if self.dock is not None:
+            self.dock.set_busy(True, progress)
+
+    def _refresh_dock_rows(self, case_ids: Collection[str]) -> None:
+        if self.dock is None or not case_ids:
+            return
+        if len(case_ids) > DOCK_ROW_REFRESH_MAX_IDS:
+            self.dock.refresh_cases(None)
+        else:
+            self.dock.refresh_cases(case_ids)
 
     # --- messages and tasks
 
@@ -415,6 +738,10 @@ class SosPlugin:
         for layer in layers:
             if is_case_layer(layer):
                 translate_status_labels(layer)
+                if self.dock is not None and self.dock.layer() is None:
+                    # A project with a case layer was opened.
+                    self._case_layer_id = layer.id()
+                    self._show_case_layer(layer)
 
     def _make_client(self):
         return self._client_factory(self.settings.service_url, self.settings.authcfg_id, self.settings)
@@ -430,8 +757,16 @@ class SosPlugin:
         for candidate in project.mapLayers().values():
             if candidate.customProperty(CASE_LAYER_PROPERTY, False) in (True, "true"):
                 self._case_layer_id = candidate.id()
+                self._show_case_layer(candidate)
                 return candidate
         return None
+
+    def _show_case_layer(self, layer: QgsVectorLayer) -> None:
+        """Point the dock and the map tool at a case layer found or created."""
+        if self.dock is not None and self.dock.layer() is not layer:
+            self.dock.set_layer(layer)
+        if self.map_tool is not None:
+            self.map_tool.set_layer(layer)
 
     def ensure_case_layer(self) -> QgsVectorLayer:
         """Return the case layer; open or create it at Settings.cases_gpkg_path and style it when added.
@@ -451,6 +786,7 @@ class SosPlugin:
         layer.setCustomProperty(CASE_LAYER_PROPERTY, True)
         QgsProject.instance().addMapLayer(layer)
         self._case_layer_id = layer.id()
+        self._show_case_layer(layer)
         return layer
 
     # --- actions
@@ -469,10 +805,17 @@ class SosPlugin:
         self.start_auto_refresh()
 
     def start_auto_refresh(self) -> None:
-        """Start the refresh timer at Settings.refresh_interval_s; does nothing while sign-in is needed."""
-        if self.timer is None or self._auth_paused:
+        """Start the refresh timer at Settings.refresh_interval_s.
+
+        Does nothing while sign-in is needed or while the officer paused auto-refresh.
+        """
+        if self.timer is None or self._auth_paused or self.settings.refresh_paused:
             return
         self.timer.start(self.settings.refresh_interval_s * 1000)
+
+    def fetch_task(self) -> Optional[QgsTask]:
+        """Return the fetch task in flight (downloading or writing its slices), or None."""
+        return self._fetch_task
 
     def fetch_running(self) -> bool:
         """Return whether a fetch task of this plugin is in flight."""
@@ -511,15 +854,24 @@ class SosPlugin:
         service_url = self.settings.service_url
 
         def make_task(done: Callable[[Any], None]) -> QgsTask:
-            return FetchCasesTask(client, layer, updated_since, service_area, done, service_url=service_url)
+            task = FetchCasesTask(client, layer, updated_since, service_area, done, service_url=service_url)
+            task.on_write_progress = self._on_write_progress
+            return task
 
+        if self.dock is not None:
+            self.dock.set_busy(True, 0.0)
         self._fetch_task = self._start_task(make_task, lambda result: self._on_fetch_done(result, automatic))
 
     def _on_fetch_done(self, result: Any, automatic: bool) -> None:
         self._fetch_task = None
+        if self.dock is not None:
+            self.dock.set_busy(False)
+        # Slices written before a stop or an error are in the layer, so the dock shows them too.
+        self._refresh_dock_rows(list(result.added_ids) + list(result.changed_ids))
         error = getattr(result, "error", None)
         if error is not None:
             LOGGER.warning("Fetch failed: %s", getattr(error, "details", "") or error)
+            self._note_fetch_failed(error, result.message)
             if automatic and not isinstance(error, AuthenticationError):
                 # A dropped link fails every tick: show the message once until the next success.
                 if result.message == self._last_auto_error:
@@ -536,8 +888,18 @@ class SosPlugin:
             return
         self._last_auto_error = ""
         self._auth_paused = False
+        self._note_fetch_succeeded()
         LOGGER.info("Fetch finished: %s", result.message)
         self._push(result.message, Qgis.MessageLevel.Success, MESSAGE_SECONDS if automatic else 0)
+        if result.added_ids and not result.full:
+            # A full fetch fills the layer; only cases arriving in a refresh are news to the officer.
+            if self.dock is not None:
+                self.dock.note_new_cases(result.added_ids)
+            self._push(
+                self.tr("{} new cases arrived.").format(len(result.added_ids)),
+                Qgis.MessageLevel.Info,
+                MESSAGE_SECONDS,
+            )
         if not automatic:
             self.start_auto_refresh()
         # Changes left in the outbox by a network drop or a closed QGIS are sent once a fetch succeeds.
@@ -614,7 +976,13 @@ class SosPlugin:
         LOGGER.info(
             "Analysis started: %d flood, %d landslide layers", len(flood_layers), len(landslide_layers)
         )
-        self._start_task(make_task, self._on_task_done)
+        self._start_task(make_task, self._on_analysis_done)
+
+    def _on_analysis_done(self, result: Any) -> None:
+        if getattr(result, "ok", False) and self.dock is not None:
+            # Hazard fields and priorities of every case may have changed.
+            self.dock.refresh_cases(None)
+        self._on_task_done(result)
 
     def _on_task_done(self, result: Any) -> None:
         error = getattr(result, "error", None)
@@ -629,29 +997,71 @@ class SosPlugin:
         self._push(result.message, level)
 
     def set_status_of_selection(self) -> None:
-        """Ask for a status and note for the selected cases, queue the changes in the outbox and send them."""
-        from .case_layer import outbox_path_of, update_sync_states
-        from .core.outbox import Outbox
-        from .gui.status_dialog import StatusDialog
-
+        """Ask for a status, note and team for the selected cases, queue the changes and send them."""
         layer = self.case_layer()
         features = layer.selectedFeatures() if layer is not None else []
-        if not features:
+        self._ask_status_of(layer, features)
+
+    def set_status_of_cases(self, case_ids: Collection[str]) -> None:
+        """Ask for a status, note and team for the given cases, queue the changes and send them."""
+        layer = self.case_layer()
+        features = self._case_features(layer, case_ids) if layer is not None else []
+        self._ask_status_of(layer, features)
+
+    def set_status_of_case(self, case_id: str, status: str) -> None:
+        """Queue a status change of one case without a note (the map tool's menu) and send it."""
+        layer = self.case_layer()
+        features = self._case_features(layer, [case_id]) if layer is not None else []
+        if layer is None or not features:
+            self._push(
+                self.tr("Case {} is not in the case layer.").format(case_id), Qgis.MessageLevel.Warning
+            )
+            return
+        self.queue_status_changes(layer, features, status, "", "")
+
+    @staticmethod
+    def _case_features(layer: QgsVectorLayer, case_ids: Collection[str]) -> list[QgsFeature]:
+        ids = [str(case_id) for case_id in case_ids]
+        if not ids:
+            return []
+        quoted = ",".join(QgsExpression.quotedValue(case_id) for case_id in ids)
+        request = QgsFeatureRequest().setFilterExpression(f'"id" IN ({quoted})')
+        return list(layer.getFeatures(request))
+
+    def _ask_status_of(self, layer: Optional[QgsVectorLayer], features: list[QgsFeature]) -> None:
+        from .gui.status_dialog import StatusDialog
+
+        if layer is None or not features:
             self._push(
                 self.tr("No cases are selected. Select cases on the case layer first."),
                 Qgis.MessageLevel.Warning,
             )
             return
-        dialog = StatusDialog(len(features), self.iface.mainWindow())
+        statuses = {feature["status"] for feature in features}
+        current = str(statuses.pop()) if len(statuses) == 1 and None not in statuses else ""
+        dialog = StatusDialog(len(features), self.iface.mainWindow(), current_status=current)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         status, note = dialog.result_values()
+        self.queue_status_changes(layer, features, status, note, dialog.team())
+
+    def queue_status_changes(
+        self, layer: QgsVectorLayer, features: list[QgsFeature], status: str, note: str, team: str
+    ) -> bool:
+        """Store a status change of each feature in the outbox, show it as pending, and send the outbox.
+
+        Returns False when the outbox could not be written; the message bar then shows the error.
+        """
+        from .case_layer import outbox_path_of, update_sync_states
+        from .core.outbox import Outbox
+
         changes = [
             StatusChange(
                 case_id=str(feature["id"]),
                 status=status,
                 note=note or None,
                 if_version=None if feature["version"] in (None, NULL) else int(feature["version"]),
+                team=team or None,
             )
             for feature in features
             if feature["id"] not in (None, NULL)
@@ -660,7 +1070,6 @@ class SosPlugin:
         try:
             with Outbox(outbox_path_of(layer)) as outbox:
                 queued = outbox.queue(changes)
-            update_sync_states(layer)
         except (sqlite3.Error, OSError) as error:
             LOGGER.error("Status changes not stored in the outbox: %s", error)
             self._push(
@@ -669,12 +1078,16 @@ class SosPlugin:
                 ),
                 Qgis.MessageLevel.Critical,
             )
-            return
+            return False
+        try:
+            update_sync_states(layer)
         except SosError as error:
             LOGGER.warning("Sync states not shown: %s (%s)", error.message, error.details)
+        self._refresh_dock_rows([change.case_id for change in changes])
         keys = sorted({change.batch_key for change in queued})
         LOGGER.info("Status change of %d cases to %s queued (keys %s)", len(queued), status, ", ".join(keys))
         self.send_outbox()
+        return True
 
     def send_outbox(self, automatic: bool = False) -> None:
         """Send the waiting changes of the case layer's outbox; at most one send runs at a time.
@@ -721,6 +1134,7 @@ class SosPlugin:
     def _on_send_done(self, result: Any) -> None:
         self._send_task = None
         self._update_outbox_actions()
+        self._refresh_dock_rows(sorted({change.case_id for change in getattr(result, "results", [])}))
         error = getattr(result, "error", None)
         if isinstance(error, AuthenticationError):
             self._pause_for_sign_in()

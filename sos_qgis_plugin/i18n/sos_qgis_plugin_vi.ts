@@ -2549,187 +2549,187 @@
 <context>
     <name>SosPlugin</name>
     <message>
-        <location filename="../plugin.py" line="695"/>
+        <location filename="../plugin.py" line="693"/>
         <source>SOS</source>
         <translation>SOS</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="250"/>
+        <location filename="../plugin.py" line="251"/>
         <source>Connect…</source>
         <translation>Kết nối…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="251"/>
+        <location filename="../plugin.py" line="252"/>
         <source>Fetch now</source>
         <translation>Tải ngay</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="252"/>
+        <location filename="../plugin.py" line="253"/>
         <source>Add flood layer…</source>
         <translation>Thêm lớp ngập lụt…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="255"/>
+        <location filename="../plugin.py" line="256"/>
         <source>Add landslide layer…</source>
         <translation>Thêm lớp sạt lở…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="258"/>
+        <location filename="../plugin.py" line="259"/>
         <source>Analyse hazards</source>
         <translation>Phân tích nguy cơ</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="261"/>
+        <location filename="../plugin.py" line="262"/>
         <source>Set status of selected cases…</source>
         <translation>Đặt trạng thái cho các trường hợp đã chọn…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="432"/>
+        <location filename="../plugin.py" line="434"/>
         <source>Some features are turned off: {missing}. To install: {hint}</source>
         <translation>Một số chức năng đang bị tắt: {missing}. Cách cài đặt: {hint}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="710"/>
+        <location filename="../plugin.py" line="708"/>
         <source>The SOS service rejected the token, so auto-refresh is paused. Sign in again with SOS &gt; Connect… and enter a valid token.</source>
         <translation>Dịch vụ SOS từ chối mã truy cập nên đã tạm dừng tự động làm mới. Hãy đăng nhập lại qua SOS &gt; Kết nối… và nhập mã truy cập hợp lệ.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="836"/>
+        <location filename="../plugin.py" line="834"/>
         <source>A fetch is already running. Wait for it to finish.</source>
         <translation>Đang có một lượt tải chạy. Hãy chờ lượt tải đó xong.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="913"/>
+        <location filename="../plugin.py" line="911"/>
         <source>Add flood layer</source>
         <translation>Thêm lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="915"/>
+        <location filename="../plugin.py" line="913"/>
         <source>Add landslide layer</source>
         <translation>Thêm lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="916"/>
+        <location filename="../plugin.py" line="914"/>
         <source>All files (*)</source>
         <translation>Tất cả các tệp (*)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="927"/>
+        <location filename="../plugin.py" line="925"/>
         <source>Added {name} as a {kind} layer.</source>
         <translation>Đã thêm {name} làm lớp {kind}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="932"/>
+        <location filename="../plugin.py" line="930"/>
         <source>flood</source>
         <translation>ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="932"/>
+        <location filename="../plugin.py" line="930"/>
         <source>landslide</source>
         <translation>sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="947"/>
+        <location filename="../plugin.py" line="945"/>
         <source>{path} could not be opened as a vector or raster layer.</source>
         <translation>Không mở được {path} dưới dạng lớp vector hoặc raster.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="963"/>
+        <location filename="../plugin.py" line="961"/>
         <source>There is no case layer yet. Fetch cases first.</source>
         <translation>Chưa có lớp trường hợp SOS. Hãy tải các trường hợp trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="968"/>
+        <location filename="../plugin.py" line="966"/>
         <source>There is no hazard layer. Add a flood or landslide layer first.</source>
         <translation>Chưa có lớp nguy cơ. Hãy thêm lớp ngập lụt hoặc sạt lở trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1037"/>
+        <location filename="../plugin.py" line="1035"/>
         <source>No cases are selected. Select cases on the case layer first.</source>
         <translation>Chưa chọn trường hợp nào. Hãy chọn các trường hợp trên lớp trường hợp SOS trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="264"/>
+        <location filename="../plugin.py" line="265"/>
         <source>Resolve conflicts…</source>
         <translation>Giải quyết xung đột…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1281"/>
+        <location filename="../plugin.py" line="1279"/>
         <source>The status changes could not be stored in the outbox {path}: {error}</source>
         <translation>Không lưu được các thay đổi trạng thái vào hàng đợi gửi {path}: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1190"/>
+        <location filename="../plugin.py" line="1188"/>
         <source>There are no status conflicts to resolve.</source>
         <translation>Không có xung đột trạng thái nào cần giải quyết.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1239"/>
+        <location filename="../plugin.py" line="1237"/>
         <source>The choices could not be stored in the outbox: {}</source>
         <translation>Không lưu được các lựa chọn vào hàng đợi gửi: {}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1247"/>
+        <location filename="../plugin.py" line="1245"/>
         <source>{kept} conflicts resolved by keeping theirs, {applied} by applying yours.</source>
         <translation>Đã giải quyết {kept} xung đột bằng cách giữ của họ, {applied} xung đột bằng cách áp dụng của bạn.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="267"/>
+        <location filename="../plugin.py" line="268"/>
         <source>Retry failed changes…</source>
         <translation>Thử lại các thay đổi bị lỗi…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1271"/>
+        <location filename="../plugin.py" line="1269"/>
         <source>There are no failed status changes to retry.</source>
         <translation>Không có thay đổi trạng thái bị lỗi nào cần thử lại.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="270"/>
+        <location filename="../plugin.py" line="271"/>
         <source>Set status on the map</source>
         <translation>Đặt trạng thái trên bản đồ</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="274"/>
+        <location filename="../plugin.py" line="275"/>
         <source>SOS cases panel</source>
         <translation>Bảng trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="276"/>
+        <location filename="../plugin.py" line="277"/>
         <source>Settings…</source>
         <translation>Cài đặt…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="279"/>
+        <location filename="../plugin.py" line="280"/>
         <source>Hazard sources…</source>
         <translation>Nguồn dữ liệu thiên tai…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="282"/>
+        <location filename="../plugin.py" line="283"/>
         <source>Summary by commune…</source>
         <translation>Tổng hợp theo xã…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="285"/>
+        <location filename="../plugin.py" line="286"/>
         <source>Situation report…</source>
         <translation>Báo cáo tình hình…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="540"/>
+        <location filename="../plugin.py" line="542"/>
         <source>Not available in this version of the plugin.</source>
         <translation>Không có trong phiên bản này của plugin.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="586"/>
+        <location filename="../plugin.py" line="588"/>
         <source>The situation report was written to {}.</source>
         <translation>Đã ghi báo cáo tình hình vào {}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1018"/>
+        <location filename="../plugin.py" line="1016"/>
         <source>Case {} is not in the case layer.</source>
         <translation>Trường hợp {} không có trong lớp trường hợp SOS.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="900"/>
+        <location filename="../plugin.py" line="898"/>
         <source>{} new cases arrived.</source>
         <translation>Có {} trường hợp mới.</translation>
     </message>

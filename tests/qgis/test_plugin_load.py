@@ -55,7 +55,7 @@ def test_load_unload_twice(iface):
     for _round in range(2):
         plugin = SosPlugin(iface, dependency_checker=_no_missing)
         plugin.initGui()
-        assert len(plugin.actions) == 8
+        assert len(plugin.actions) == 14
         assert len(_plugin_menus(iface)) == 1
         assert plugin.toolbar in iface.mainWindow().findChildren(QToolBar, TOOLBAR_OBJECT_NAME)
         assert plugin.timer is not None
@@ -93,8 +93,10 @@ def test_menu_lists_all_actions(iface):
     plugin.initGui()
     try:
         menu: QMenu = _plugin_menus(iface)[0].menu()
+        dialog_actions = [plugin.settings_action, plugin.hazard_sources_action, plugin.summary_action]
+        dialog_actions.append(plugin.report_action)
         assert menu.actions() == plugin.actions
-        assert plugin.toolbar.actions() == plugin.actions
+        assert plugin.toolbar.actions() == [a for a in plugin.actions if a not in dialog_actions]
     finally:
         plugin.unload()
 
@@ -113,11 +115,18 @@ def test_missing_shapely_disables_analyse(iface):
     plugin.initGui()
     try:
         assert not plugin.analyse_action.isEnabled()
+        assert not plugin.summary_action.isEnabled()
         # "Resolve conflicts…" and "Retry failed changes…" are enabled only while the outbox has conflicts
-        # or failed changes, so they are left out here.
-        conditional = (plugin.analyse_action, plugin.resolve_conflicts_action, plugin.retry_failed_action)
+        # or failed changes, and "Hazard sources…" only when its dialog is part of the build.
+        conditional = (
+            plugin.analyse_action,
+            plugin.summary_action,
+            plugin.resolve_conflicts_action,
+            plugin.retry_failed_action,
+            plugin.hazard_sources_action,
+        )
         others = [action for action in plugin.actions if action not in conditional]
-        assert len(others) == 5
+        assert len(others) == 9
         for action in others:
             assert action.isEnabled(), action.text()
     finally:
