@@ -68,6 +68,12 @@ EXPECTED_MENU_TEXTS = [
     "Đặt trạng thái cho các trường hợp đã chọn…",
     "Giải quyết xung đột…",
     "Thử lại các thay đổi bị lỗi…",
+    "Đặt trạng thái trên bản đồ",
+    "Bảng trường hợp SOS",
+    "Cài đặt…",
+    "Nguồn dữ liệu thiên tai…",
+    "Tổng hợp theo xã…",
+    "Báo cáo tình hình…",
 ]
 
 
