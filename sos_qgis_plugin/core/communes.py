@@ -24,6 +24,11 @@ from .errors import QT_TRANSLATE_NOOP
 from .statuses import OPEN_STATUSES, STATUSES
 from .text import vietnamese_sort_key
 
+# GEOS_NOTE: the QGIS executable on Linux loads the system GEOS into the global symbol scope. A shapely
+# wheel built against a newer GEOS then binds every GEOS function that the system library also has to the
+# system copy, and only the newer ones (intersects_xy and contains_xy need GEOS 3.12) to its own copy, and
+# mixing the two crashes QGIS. So this module and core/hazards.py call only functions that GEOS 3.11 has.
+
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
 # Kinds of summary row: one per commune, then one for cases outside every commune and one for cases
@@ -246,7 +251,7 @@ class CommuneIndex:
         for tree_row in np.unique(tree_rows):
             candidates = point_rows[tree_rows == tree_row]
             polygon = self._geometries[tree_row]
-            inside = shapely.intersects_xy(polygon, xs[usable[candidates]], ys[usable[candidates]])
+            inside = shapely.intersects(polygon, points[candidates])
             hit_points.append(candidates[inside])
             hit_communes.append(np.full(int(inside.sum()), self._positions[tree_row], dtype=np.int64))
         if not hit_points:
