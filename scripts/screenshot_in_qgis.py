@@ -10,8 +10,8 @@ import os
 import urllib.request
 from datetime import datetime, timezone
 
-from qgis.core import QgsApplication, QgsProject
-from qgis.PyQt.QtCore import QTimer
+from qgis.core import QgsApplication, QgsProject, QgsVectorLayer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtWidgets import QApplication, QDockWidget
 from qgis.utils import iface, plugins
 
@@ -51,6 +51,25 @@ def connect_plugin() -> None:
     settings.service_url = URL
     settings.authcfg_id = store_token(os.environ["SOS_SCREENSHOT_TOKEN"], settings.authcfg_id)
     settings.refresh_interval_s = 30
+
+
+def add_communes(dock) -> None:
+    """Add the demo's invented communes, drawn as outlines under the cases, and filter the dock by them."""
+    path = os.path.join(os.path.dirname(os.environ["SOS_SCREENSHOT_CASES"]), "scenario", "communes.geojson")
+    if not os.path.isfile(path):
+        log(f"no communes at {path}")
+        return
+    layer = QgsVectorLayer(path, "Communes", "ogr")
+    if not layer.isValid():
+        log(f"the communes at {path} do not open")
+        return
+    symbol = layer.renderer().symbol()
+    symbol.setColor(Qt.GlobalColor.transparent)
+    symbol.symbolLayer(0).setStrokeColor(Qt.GlobalColor.darkGray)
+    QgsProject.instance().addMapLayer(layer, False)
+    QgsProject.instance().layerTreeRoot().addLayer(layer)
+    if dock is not None:
+        dock.set_admin_layer(layer)
 
 
 def post_new_cases() -> None:
@@ -139,8 +158,10 @@ def start() -> None:
     if dock is not None:
         dock.show()
         dock.raise_()
+        main_window.resizeDocks([dock], [620], Qt.Orientation.Horizontal)
     else:
         log("no SOS dock found")
+    add_communes(dock)
     log(f"{len(QgsProject.instance().mapLayers())} layers in the project")
     plugin.fetch_now()
     plugin.start_auto_refresh()
