@@ -38,6 +38,7 @@ from qgis.PyQt.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
@@ -197,7 +198,14 @@ class SosPlugin:
         self.hazard_sources_action: Optional[QAction] = None
         self.summary_action: Optional[QAction] = None
         self.report_action: Optional[QAction] = None
+        self.cluster_style_action: Optional[QAction] = None
+        self.reset_style_action: Optional[QAction] = None
+        self.send_results_action: Optional[QAction] = None
         self.dock: Any = None
+        self.style_keeper: Any = None
+        # The outbox changes of the last send that the officer started, for the results dialog.
+        self.last_send_changes: list = []
+        self.results_dialog: Optional[QDialog] = None
         self.map_tool: Any = None
 
         # Connection state shown in the dock: the last successful sync, and since when refreshes fail.
@@ -208,6 +216,7 @@ class SosPlugin:
 
         self._send_task: Optional[QgsTask] = None
         self._send_again = False
+        self._send_manual = False
         self._fetch_task: Optional[QgsTask] = None
         self._auth_paused = False
         self._last_auto_error = ""
@@ -286,6 +295,15 @@ class SosPlugin:
         self.report_action = self._add_action(
             "analyse.svg", self.tr("Situation report…"), self.show_report_dialog, toolbar=False
         )
+        self.cluster_style_action = self._add_action(
+            "sos.svg", self.tr("Cluster cases"), self.cluster_case_layer, toolbar=False
+        )
+        self.reset_style_action = self._add_action(
+            "sos.svg", self.tr("Reset case style"), self.reset_case_style, toolbar=False
+        )
+        self.send_results_action = self._add_action(
+            "status.svg", self.tr("Results of the last send…"), self.show_send_results, toolbar=False
+        )
         self.fetch_action.setShortcut(QKeySequence(FETCH_SHORTCUT))
         self.set_status_action.setShortcut(QKeySequence(SET_STATUS_SHORTCUT))
         self.dock_action.setShortcut(QKeySequence(DOCK_SHORTCUT))
@@ -303,6 +321,9 @@ class SosPlugin:
         self.timer.timeout.connect(self._on_refresh_tick)
         QgsApplication.taskManager().progressChanged.connect(self._on_task_progress)
 
+        from .style import CaseStyleKeeper
+
+        self.style_keeper = CaseStyleKeeper()
         self._create_dock()
         self._create_map_tool()
         self._disable_missing_dialogs()
@@ -357,6 +378,16 @@ class SosPlugin:
         self.resolve_conflicts_action = self.retry_failed_action = None
         self.dock_action = self.map_tool_action = self.settings_action = None
         self.hazard_sources_action = self.summary_action = self.report_action = None
+        self.cluster_style_action = self.reset_style_action = self.send_results_action = None
+
+        # A restyle made seconds ago is stored before the layer goes away with QGIS.
+        if self.style_keeper is not None:
+            self.style_keeper.stop()
+            self.style_keeper.deleteLater()
+            self.style_keeper = None
+        if self.results_dialog is not None:
+            self.results_dialog.close()
+            self.results_dialog = None
 
         self._remove_map_tool()
         self._remove_dock()
@@ -692,6 +723,15 @@ class SosPlugin:
         safe_text = html.escape(text, quote=False)
         self.iface.messageBar().pushMessage(self.tr("SOS"), safe_text, level=level, duration=duration)
 
+    def _push_with_results_button(self, text: str, level: Qgis.MessageLevel) -> None:
+        """Show text in the message bar with a button that opens the results per case."""
+        bar = self.iface.messageBar()
+        item = bar.createMessage(self.tr("SOS"), html.escape(text, quote=False))
+        button = QPushButton(self.tr("Results per case…"), item)
+        button.clicked.connect(self.show_send_results)
+        item.layout().addWidget(button)
+        bar.pushWidget(item, level, 0)
+
     def _push_error(self, error: BaseException) -> None:
         if isinstance(error, AuthenticationError):
             self._pause_for_sign_in()
@@ -762,11 +802,13 @@ class SosPlugin:
         return None
 
     def _show_case_layer(self, layer: QgsVectorLayer) -> None:
-        """Point the dock and the map tool at a case layer found or created."""
+        """Point the dock, the map tool and the style keeper at a case layer found or created."""
         if self.dock is not None and self.dock.layer() is not layer:
             self.dock.set_layer(layer)
         if self.map_tool is not None:
             self.map_tool.set_layer(layer)
+        if self.style_keeper is not None and self.style_keeper.layer is not layer:
+            self.style_keeper.watch(layer)
 
     def ensure_case_layer(self) -> QgsVectorLayer:
         """Return the case layer; open or create it at Settings.cases_gpkg_path and style it when added.
@@ -777,12 +819,13 @@ class SosPlugin:
         if layer is not None:
             return layer
         from .case_layer import create_or_open_case_layer
-        from .style import apply_case_style
+        from .style import style_opened_case_layer
 
         path = self.settings.cases_gpkg_path
         os.makedirs(os.path.dirname(path), exist_ok=True)
         layer = create_or_open_case_layer(path)
-        apply_case_style(layer)
+        # The style stored in the GeoPackage (the officer's own, if they restyled) wins over the default.
+        style_opened_case_layer(layer)
         layer.setCustomProperty(CASE_LAYER_PROPERTY, True)
         QgsProject.instance().addMapLayer(layer)
         self._case_layer_id = layer.id()
@@ -790,6 +833,28 @@ class SosPlugin:
         return layer
 
     # --- actions
+
+    def cluster_case_layer(self) -> None:
+        """Draw dense cases as clusters with their count, keeping the status colours."""
+        from .style import apply_cluster_style
+
+        layer = self.case_layer()
+        if layer is None:
+            self._push(self.tr("There is no case layer yet. Fetch cases first."))
+            return
+        apply_cluster_style(layer)
+        layer.triggerRepaint()
+
+    def reset_case_style(self) -> None:
+        """Give the case layer the plugin's default style again and store it as the layer's default."""
+        from .style import apply_default_style
+
+        layer = self.case_layer()
+        if layer is None:
+            self._push(self.tr("There is no case layer yet. Fetch cases first."))
+            return
+        apply_default_style(layer)
+        layer.triggerRepaint()
 
     def show_connect_dialog(self) -> None:
         """Open the connect dialog; after OK, resume auto-refresh and fetch at once."""
@@ -1129,10 +1194,13 @@ class SosPlugin:
             return SendOutboxTask(client, path, layer, done)
 
         LOGGER.info("Sending the outbox %s (%s)", path, "auto" if automatic else "manual")
+        self._send_manual = not automatic
         self._send_task = self._start_task(make_task, self._on_send_done)
 
     def _on_send_done(self, result: Any) -> None:
         self._send_task = None
+        if self._send_manual and (result.sent or getattr(result, "error", None) is not None):
+            self._remember_send_changes(result)
         self._update_outbox_actions()
         self._refresh_dock_rows(sorted({change.case_id for change in getattr(result, "results", [])}))
         error = getattr(result, "error", None)
@@ -1143,10 +1211,45 @@ class SosPlugin:
                 level = Qgis.MessageLevel.Warning
             else:
                 level = Qgis.MessageLevel.Success
-            self._push(result.message, level)
+            if self._send_manual and self.last_send_changes:
+                self._push_with_results_button(result.message, level)
+            else:
+                self._push(result.message, level)
         if self._send_again and error is None:
             self._send_again = False
             self.send_outbox(automatic=True)
+
+    def _remember_send_changes(self, result: Any) -> None:
+        """Keep the changes decided by the officer's last send, and those still waiting, for the results."""
+        from .case_layer import outbox_path_of
+        from .core.outbox import Outbox
+
+        waiting: list = []
+        layer = self.case_layer()
+        if layer is not None and os.path.isfile(outbox_path_of(layer)):
+            try:
+                with Outbox(outbox_path_of(layer)) as outbox:
+                    waiting = outbox.changes_in_state("pending", "sent")
+            except sqlite3.Error as error:
+                LOGGER.error("Outbox %s could not be read: %s", outbox_path_of(layer), error)
+        self.last_send_changes = list(getattr(result, "results", [])) + list(waiting)
+
+    def show_send_results(self) -> None:
+        """Show, per case, the result of the last send that the officer started: done, conflict or failed."""
+        from .gui.results_dialog import SendResultsDialog, read_addresses
+
+        if not self.last_send_changes:
+            self._push(self.tr("No status change was sent in this session yet."))
+            return
+        layer = self.case_layer()
+        case_ids = {change.case_id for change in self.last_send_changes}
+        addresses = read_addresses(layer, case_ids) if layer is not None else {}
+        if self.results_dialog is not None:
+            self.results_dialog.close()
+        self.results_dialog = SendResultsDialog(
+            self.last_send_changes, self.iface.mainWindow(), addresses=addresses
+        )
+        self.results_dialog.show()
 
     def _outbox_changes(self, read: Callable[[Any], list]) -> list:
         """Return read(outbox) for the case layer's outbox, or [] when there is no layer or no outbox."""

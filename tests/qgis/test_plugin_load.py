@@ -55,7 +55,7 @@ def test_load_unload_twice(iface):
     for _round in range(2):
         plugin = SosPlugin(iface, dependency_checker=_no_missing)
         plugin.initGui()
-        assert len(plugin.actions) == 14
+        assert len(plugin.actions) == 17
         assert len(_plugin_menus(iface)) == 1
         assert plugin.toolbar in iface.mainWindow().findChildren(QToolBar, TOOLBAR_OBJECT_NAME)
         assert plugin.timer is not None
@@ -94,7 +94,8 @@ def test_menu_lists_all_actions(iface):
     try:
         menu: QMenu = _plugin_menus(iface)[0].menu()
         dialog_actions = [plugin.settings_action, plugin.hazard_sources_action, plugin.summary_action]
-        dialog_actions.append(plugin.report_action)
+        dialog_actions += [plugin.report_action, plugin.cluster_style_action, plugin.reset_style_action]
+        dialog_actions.append(plugin.send_results_action)
         assert menu.actions() == plugin.actions
         assert plugin.toolbar.actions() == [a for a in plugin.actions if a not in dialog_actions]
     finally:
@@ -126,7 +127,7 @@ def test_missing_shapely_disables_analyse(iface):
             plugin.hazard_sources_action,
         )
         others = [action for action in plugin.actions if action not in conditional]
-        assert len(others) == 9
+        assert len(others) == 12
         for action in others:
             assert action.isEnabled(), action.text()
     finally:

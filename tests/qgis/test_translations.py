@@ -74,6 +74,9 @@ EXPECTED_MENU_TEXTS = [
     "Nguồn dữ liệu thiên tai…",
     "Tổng hợp theo xã…",
     "Báo cáo tình hình…",
+    "Gom cụm các trường hợp",
+    "Đặt lại kiểu hiển thị trường hợp",
+    "Kết quả của lần gửi gần nhất…",
 ]
 
 
