@@ -202,13 +202,13 @@ def test_translator(qgis_app, tmp_path):
 
 def test_vietnamese_decimal_comma(test_translator):
     _, reason = case_priority(case(), NOW)
-    assert reason == "khẩn cấp, ngập 1,8 m, 6 người, người cao tuổi, chờ 14 giờ"
+    assert reason == "nguy cấp, ngập 1,8 m, 6 người, người cao tuổi, chờ 14 giờ"
 
 
 def test_vietnamese_in_threads(test_translator):
     with ThreadPoolExecutor(max_workers=4) as pool:
         reasons = {reason for _, reason in pool.map(lambda _: case_priority(case(), NOW), range(50))}
-    assert reasons == {"khẩn cấp, ngập 1,8 m, 6 người, người cao tuổi, chờ 14 giờ"}
+    assert reasons == {"nguy cấp, ngập 1,8 m, 6 người, người cao tuổi, chờ 14 giờ"}
 
 
 @pytest.fixture()
@@ -222,4 +222,4 @@ def shipped_translator(qgis_app):
 
 def test_shipped_vietnamese_reason(shipped_translator):
     _, reason = case_priority(case(has_children=True, people_count=None, household_count=2), NOW)
-    assert reason == "khẩn cấp, ngập 1,8 m, 2 hộ, trẻ em, người cao tuổi, chờ 14 giờ"
+    assert reason == "nguy cấp, ngập 1,8 m, 2 hộ, trẻ em, người cao tuổi, chờ 14 giờ"
