@@ -1,8 +1,10 @@
 """The situation report: a two-page PDF made with a QGIS print layout.
 
-Page 1 has the map of cases over the hazard layers with a legend, scale bar, north arrow, the time of the
-data and the totals. Page 2 has the commune table and a chart of cases over time by status. Layouts belong
-to the main thread, so every function here must run on it.
+Page 1 has the map of cases over the hazard layers and the commune boundaries with a legend, scale bar,
+north arrow, the time of the data and the totals. Page 2 has the commune table, a chart of cases over time
+by status and, when most cases crowd into a small part of the map, a detail map of that part. Counts that
+are unknown for some cases are marked as such and never printed as 0. Layouts belong to the main thread,
+so every function here must run on it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from qgis.core import (
     QgsApplication,
     QgsCategorizedSymbolRenderer,
     QgsCoordinateTransform,
+    QgsFeature,
     QgsFeatureRequest,
     QgsFeedback,
     QgsFillSymbol,
@@ -40,6 +43,7 @@ from qgis.core import (
     QgsMapLayer,
     QgsMapLayerLegendUtils,
     QgsMarkerSymbol,
+    QgsPalLayerSettings,
     QgsPrintLayout,
     QgsProject,
     QgsRectangle,
@@ -48,17 +52,19 @@ from qgis.core import (
     QgsTextFormat,
     QgsUnitTypes,
     QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor, QFont
 
+from .admin_layers import guess_commune_fields
 from .case_layer import from_qdatetime
 from .core.errors import SosError
 from .core.statuses import OPEN_STATUSES, STATUSES
 from .core.timeutil import to_vietnam_time
 from .report_chart import CaseTimeline, build_timeline, chart_caption, write_timeline_svg
-from .style import status_display_name
+from .style import LABEL_EXPRESSION, status_display_name
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -71,36 +77,56 @@ EXTENT_MARGIN = 0.1
 # Smallest map extent, used when all cases share one location: in metres, or degrees for a geographic CRS.
 MIN_EXTENT_M = 2000.0
 MIN_EXTENT_DEG = 0.02
+# The detail map shows the box of the middle 80 % of the case locations along each axis, when there are at
+# least 20 located cases and that box covers at most a quarter of the area of the whole case extent.
+DENSE_SHARE = 0.8
+DENSE_MIN_CASES = 20
+DENSE_MAX_AREA_SHARE = 0.25
+# Simplification tolerance of the commune boundaries, as a share of the admin layer's larger side.
+BOUNDARY_SIMPLIFY_SHARE = 3e-4
 
 
 @dataclass
 class CaseTotals:
-    """Counts read from the case layer for the report's totals line and chart."""
+    """Counts read from the case layer for the report's totals and chart.
+
+    The sums of people and households add known counts only. The `*_unknown_cases` fields count the waiting
+    cases whose count is unknown, or whose hazard flag is empty because they were not analysed.
+    """
 
     cases: int = 0
     waiting_cases: int = 0
     people_waiting: int = 0
+    people_unknown_cases: int = 0
     households_waiting: int = 0
+    households_unknown_cases: int = 0
     waiting_in_flood: int = 0
+    flood_unknown_cases: int = 0
     waiting_in_landslide: int = 0
+    landslide_unknown_cases: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     newest_update: Optional[datetime] = None
 
 
 @dataclass
 class CaseData:
-    """Values read from the case layer: totals, the creation timeline and the map extent (layer CRS)."""
+    """Values read from the case layer: totals, the creation timeline and the map extents (layer CRS).
+
+    `dense_extent` is the area where most cases lie, shown in a detail map, or None when it is not much
+    smaller than `extent` (see `dense_extent`).
+    """
 
     totals: CaseTotals
     timeline: CaseTimeline
     extent: Optional[QgsRectangle]
+    dense_extent: Optional[QgsRectangle] = None
 
 
 # --- Reading the cases --------------------------------------------------------------------------------------
 
 
-def _is_true(value: Any) -> bool:
-    return value is not None and value != NULL and bool(value)
+def _is_unknown(value: Any) -> bool:
+    return value is None or value == NULL
 
 
 def _naive_vietnam_time(value: Any) -> Optional[datetime]:
@@ -111,8 +137,9 @@ def _naive_vietnam_time(value: Any) -> Optional[datetime]:
 def read_case_data(case_layer: QgsVectorLayer, feedback: Optional[QgsFeedback] = None) -> CaseData:
     """Read the totals, the creation timeline and the trusted extent of a case layer in one pass.
 
-    People waiting sums `people_count` of cases whose status is open (needs help or in progress), and a case
-    with an unknown count adds none. The extent covers the located cases without the `outside_service_area`
+    People waiting sums `people_count` of cases whose status is open (needs help or in progress). A case
+    with an unknown count adds none and is counted in `people_unknown_cases`, and households and the hazard
+    flags are counted the same way. The extent covers the located cases without the `outside_service_area`
     flag, so a wrongly placed case does not shrink the map. It is in the layer's CRS and empty when no case
     has a location. Raises SosError when the layer lacks the `status` field.
     """
@@ -128,6 +155,7 @@ def read_case_data(case_layer: QgsVectorLayer, feedback: Optional[QgsFeedback] =
     trusted_extent: Optional[QgsRectangle] = None
     any_extent: Optional[QgsRectangle] = None
     dated: list[tuple[Optional[datetime], Optional[str]]] = []
+    centres: list[tuple[float, float]] = []
     count = max(1, case_layer.featureCount())
 
     def value(feature: Any, name: str) -> Any:
@@ -145,14 +173,7 @@ def read_case_data(case_layer: QgsVectorLayer, feedback: Optional[QgsFeedback] =
         totals.by_status[status or ""] = totals.by_status.get(status or "", 0) + 1
         if status in OPEN_STATUSES:
             totals.waiting_cases += 1
-            people = value(feature, "people_count")
-            if people is not None and people != NULL:
-                totals.people_waiting += int(people)
-            households = value(feature, "household_count")
-            if households is not None and households != NULL:
-                totals.households_waiting += int(households)
-            totals.waiting_in_flood += _is_true(value(feature, "in_flood"))
-            totals.waiting_in_landslide += _is_true(value(feature, "in_landslide_zone"))
+            _count_waiting(totals, feature, value)
         updated = from_qdatetime(value(feature, "updated_at"))
         if updated is not None and (totals.newest_update is None or updated > totals.newest_update):
             totals.newest_update = updated
@@ -164,8 +185,58 @@ def read_case_data(case_layer: QgsVectorLayer, feedback: Optional[QgsFeedback] =
         any_extent = _combined(any_extent, box)
         if "outside_service_area" not in str(value(feature, "quality_flags") or ""):
             trusted_extent = _combined(trusted_extent, box)
+            centres.append((box.center().x(), box.center().y()))
     extent = trusted_extent if trusted_extent is not None else any_extent
-    return CaseData(totals=totals, timeline=build_timeline(dated), extent=extent)
+    return CaseData(
+        totals=totals,
+        timeline=build_timeline(dated),
+        extent=extent,
+        dense_extent=dense_extent(centres, extent),
+    )
+
+
+def dense_extent(
+    points: Sequence[tuple[float, float]], extent: Optional[QgsRectangle]
+) -> Optional[QgsRectangle]:
+    """Return the box holding the middle 80 % of the points along each axis, or None when no detail is needed.
+
+    None comes back when there are fewer than 20 points, or when the box covers more than a quarter of the
+    area of `extent`, because the main map then shows the cases well enough. Units are those of the points.
+    """
+    if extent is None or len(points) < DENSE_MIN_CASES:
+        return None
+    xs = sorted(x for x, _ in points)
+    ys = sorted(y for _, y in points)
+    low = int(len(points) * (1 - DENSE_SHARE) / 2)
+    high = len(points) - 1 - low
+    box = QgsRectangle(xs[low], ys[low], xs[high], ys[high])
+    extent_area = extent.width() * extent.height()
+    if extent_area <= 0 or box.width() * box.height() > DENSE_MAX_AREA_SHARE * extent_area:
+        return None
+    return box
+
+
+def _count_waiting(totals: CaseTotals, feature: Any, value: Any) -> None:
+    people = value(feature, "people_count")
+    if _is_unknown(people):
+        totals.people_unknown_cases += 1
+    else:
+        totals.people_waiting += int(people)
+    households = value(feature, "household_count")
+    if _is_unknown(households):
+        totals.households_unknown_cases += 1
+    else:
+        totals.households_waiting += int(households)
+    in_flood = value(feature, "in_flood")
+    if _is_unknown(in_flood):
+        totals.flood_unknown_cases += 1
+    else:
+        totals.waiting_in_flood += bool(in_flood)
+    in_landslide = value(feature, "in_landslide_zone")
+    if _is_unknown(in_landslide):
+        totals.landslide_unknown_cases += 1
+    else:
+        totals.waiting_in_landslide += bool(in_landslide)
 
 
 def _combined(extent: Optional[QgsRectangle], box: QgsRectangle) -> QgsRectangle:
@@ -244,16 +315,131 @@ def add_label(
     return label
 
 
-def _map_layer_order(case_layer: QgsVectorLayer, hazard_layers: Sequence[QgsMapLayer]) -> list[QgsMapLayer]:
-    """Order layers top first: cases, then hazard points, lines, polygons, and rasters at the bottom."""
+def add_title_label(
+    layout: QgsPrintLayout,
+    text: str,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    points: float,
+    page: int = 0,
+) -> QgsLayoutItemLabel:
+    """Add a bold one-line label whose font shrinks, down to 60 % of `points`, until the text fits `width` mm.
 
-    def rank(layer: QgsMapLayer) -> int:
+    Text still too wide at the smallest size wraps onto a second line, so `height` should leave room for it.
+    """
+    label = add_label(layout, text, x, y, width, height, points=points, bold=True, page=page)
+    size = points
+    smallest = points * 0.6
+    while size > smallest and label.sizeForText().width() > width:
+        size = max(smallest, size - 0.5)
+        label.setFont(_font(size, bold=True))
+    return label
+
+
+def _map_layer_order(
+    case_layer: QgsVectorLayer,
+    hazard_layers: Sequence[QgsMapLayer],
+    boundary_layer: Optional[QgsVectorLayer] = None,
+) -> list[QgsMapLayer]:
+    """Order layers top first: cases, hazard points and lines, boundaries, hazard polygons, then rasters.
+
+    The boundaries lie above the hazard polygons so that their thin lines stay visible through the fills.
+    """
+
+    def rank(layer: QgsMapLayer) -> float:
+        if boundary_layer is not None and layer.id() == boundary_layer.id():
+            return 1.5
         if isinstance(layer, QgsVectorLayer):
             return int(layer.geometryType())
         return 10
 
     hazards = [layer for layer in hazard_layers if layer is not None and layer.id() != case_layer.id()]
+    if boundary_layer is not None:
+        hazards.append(boundary_layer)
     return [case_layer] + sorted(hazards, key=rank)
+
+
+def boundary_layer_for_map(admin_layer: QgsMapLayer) -> Optional[QgsVectorLayer]:
+    """Return a simplified copy of a commune polygon layer, drawn as thin grey outlines without fill.
+
+    The communes are labelled with their names when a name field is found (see guess_commune_fields). The
+    copy is a memory layer named "Commune boundaries" in the current language, and it leaves the user's
+    layer and its style unchanged. The caller keeps it alive until the layout is exported. Returns None,
+    and logs a warning, when `admin_layer` is not a valid polygon layer.
+    """
+    if (
+        not isinstance(admin_layer, QgsVectorLayer)
+        or not admin_layer.isValid()
+        or admin_layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry
+    ):
+        LOGGER.warning(
+            "The admin layer %s is not a valid polygon layer: no boundaries on the map", admin_layer
+        )
+        return None
+    _, name_field = guess_commune_fields(admin_layer)
+    layer = _simplified_copy(admin_layer, name_field)
+    symbol = QgsFillSymbol.createSimple(
+        {"style": "no", "outline_color": "80,80,80,230", "outline_width": "0.25", "outline_style": "solid"}
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+    if name_field is None:
+        layer.setLabelsEnabled(False)
+    else:
+        layer.setLabeling(_commune_name_labeling(name_field))
+        layer.setLabelsEnabled(True)
+    return layer
+
+
+def _simplified_copy(admin_layer: QgsVectorLayer, name_field: Optional[str]) -> QgsVectorLayer:
+    """Copy the polygons, and the name field if any, into a memory layer with simplified outlines.
+
+    Commune outlines often carry metre-level detail that makes the PDF several megabytes larger. The
+    tolerance is 0.03 % of the layer's larger side: about 65 m for a province 2 degrees wide, or 0.33 mm on
+    a detail map at 1:200,000. A polygon that simplifies to nothing keeps its original outline.
+    """
+    name = QCoreApplication.translate("SosReport", "Commune boundaries")
+    layer = QgsVectorLayer("MultiPolygon", name, "memory")
+    layer.setCrs(admin_layer.crs())
+    fields = [admin_layer.fields().field(name_field)] if name_field is not None else []
+    layer.dataProvider().addAttributes(fields)
+    layer.updateFields()
+    extent = admin_layer.extent()
+    tolerance = max(extent.width(), extent.height()) * BOUNDARY_SIMPLIFY_SHARE
+    request = QgsFeatureRequest()
+    request.setSubsetOfAttributes([name_field] if name_field is not None else [], admin_layer.fields())
+    copies = []
+    for feature in admin_layer.getFeatures(request):
+        geometry = feature.geometry()
+        if geometry.isEmpty():
+            continue
+        simplified = geometry.simplify(tolerance)
+        copy = QgsFeature(layer.fields())
+        copy.setGeometry(geometry if simplified.isEmpty() else simplified)
+        if name_field is not None:
+            copy.setAttributes([feature[name_field]])
+        copies.append(copy)
+    layer.dataProvider().addFeatures(copies)
+    layer.updateExtents()
+    return layer
+
+
+def _commune_name_labeling(name_field: str) -> QgsVectorLayerSimpleLabeling:
+    """Label communes with small grey names that give way to the case labels where they collide."""
+    settings = QgsPalLayerSettings()
+    settings.fieldName = name_field
+    settings.placement = QgsPalLayerSettings.Placement.Horizontal
+    settings.priority = 1
+    text_format = _text_format(6)
+    text_format.setColor(QColor(70, 70, 70))
+    buffer = text_format.buffer()
+    buffer.setEnabled(True)
+    buffer.setSize(0.6)
+    buffer.setColor(QColor(255, 255, 255, 200))
+    text_format.setBuffer(buffer)
+    settings.setFormat(text_format)
+    return QgsVectorLayerSimpleLabeling(settings)
 
 
 def add_case_map(
@@ -265,11 +451,14 @@ def add_case_map(
     y: float,
     width: float,
     height: float,
+    boundary_layer: Optional[QgsVectorLayer] = None,
+    page: int = 0,
 ) -> QgsLayoutItemMap:
     """Add a framed map item of the cases over the hazard layers, zoomed to `extent` plus a margin.
 
     `extent` is in the case layer's CRS. None (no located case) zooms to the case layer's extent. The map
-    uses the project CRS when it is valid, else the case layer's CRS.
+    uses the project CRS when it is valid, else the case layer's CRS. `boundary_layer` (see
+    `boundary_layer_for_map`) is drawn above the hazard polygons. `x` and `y` are in mm on `page`.
     """
     project = layout.project()
     crs = project.crs() if project.crs().isValid() else case_layer.crs()
@@ -281,9 +470,9 @@ def add_case_map(
     # Items are added before they are moved and resized: a map item outside a layout ignores its size.
     map_item = QgsLayoutItemMap(layout)
     layout.addLayoutItem(map_item)
-    map_item.attemptMove(QgsLayoutPoint(x, y, MM))
+    map_item.attemptMove(QgsLayoutPoint(x, y, MM), page=page)
     map_item.attemptResize(QgsLayoutSize(width, height, MM))
-    map_item.setLayers(_map_layer_order(case_layer, hazard_layers))
+    map_item.setLayers(_map_layer_order(case_layer, hazard_layers, boundary_layer))
     map_item.setKeepLayerSet(True)
     map_item.setCrs(crs)
     # zoomToExtent on a map item that has no extent yet gives an empty extent in QGIS 3.22: set one first.
@@ -303,8 +492,9 @@ def add_legend(
     hazard_layers: Sequence[QgsMapLayer],
     x: float,
     y: float,
+    boundary_layer: Optional[QgsVectorLayer] = None,
 ) -> QgsLayoutItemLegend:
-    """Add a legend of the case statuses (translated names) and the hazard layers, linked to the map.
+    """Add a legend of the case statuses (translated names), the hazard layers and the boundaries.
 
     The legend keeps its own layer tree, so renaming its entries never changes the project's layers.
     """
@@ -315,7 +505,7 @@ def add_legend(
     legend.setAutoUpdateModel(False)
     root = legend.model().rootGroup()
     root.removeAllChildren()
-    for layer in _map_layer_order(case_layer, hazard_layers):
+    for layer in _map_layer_order(case_layer, hazard_layers, boundary_layer):
         node = root.addLayer(layer)
         if layer.id() == case_layer.id():
             node.setName(QCoreApplication.translate("SosReport", "SOS cases"))
@@ -345,9 +535,12 @@ def _translate_status_entries(node: Any, case_layer: QgsVectorLayer) -> None:
 
 
 def add_scale_bar(
-    layout: QgsPrintLayout, map_item: QgsLayoutItemMap, x: float, y: float
+    layout: QgsPrintLayout, map_item: QgsLayoutItemMap, x: float, y: float, page: int = 0
 ) -> QgsLayoutItemScaleBar:
-    """Add a kilometre scale bar linked to the map, on a white background so it reads over any layer."""
+    """Add a kilometre scale bar linked to the map at x, y mm on a page.
+
+    It has a white background so it reads over any layer.
+    """
     scale_bar = QgsLayoutItemScaleBar(layout)
     layout.addLayoutItem(scale_bar)
     scale_bar.setStyle("Single Box")
@@ -357,7 +550,7 @@ def add_scale_bar(
     scale_bar.setTextFormat(_text_format(8))
     scale_bar.setBackgroundEnabled(True)
     scale_bar.setBackgroundColor(QColor(255, 255, 255, 220))
-    scale_bar.attemptMove(QgsLayoutPoint(x, y, MM))
+    scale_bar.attemptMove(QgsLayoutPoint(x, y, MM), page=page)
     return scale_bar
 
 
@@ -397,15 +590,15 @@ def add_north_arrow(
 def style_loaded_hazard_layer(layer: QgsMapLayer) -> None:
     """Give a hazard vector layer read from a file a plain style that keeps the cases readable.
 
-    Polygons get a translucent blue fill, so overlapping zones read darker, and points and lines get brown
-    triangles. QGIS gives a layer read from a file a random solid colour, which would hide the map under
-    it. Raster layers keep their style.
+    Polygons get a faint blue fill, so overlapping zones read darker while twenty overlaps still leave the
+    cases and boundaries readable. Points and lines get brown triangles. QGIS gives a layer read from a file
+    a random solid colour, which would hide the map under it. Raster layers keep their style.
     """
     if not isinstance(layer, QgsVectorLayer):
         return
     if layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
         symbol = QgsFillSymbol.createSimple(
-            {"color": "49,130,189,40", "outline_color": "33,102,172,170", "outline_width": "0.25"}
+            {"color": "49,130,189,16", "outline_color": "33,102,172,120", "outline_width": "0.2"}
         )
     else:
         symbol = QgsMarkerSymbol.createSimple(
@@ -438,11 +631,22 @@ _COMMUNE_ROW = "commune"
 _SUMMARY_SOURCES = {
     "waiting_cases": ("waiting_cases",),
     "people_waiting": ("people_waiting",),
+    "people_unknown": ("people_unknown_cases",),
     "households_waiting": ("households_waiting",),
+    "households_unknown": ("households_unknown_cases",),
     "waiting_in_flood": ("flood_cases", "waiting_in_flood"),
+    "flood_unknown": ("flood_unknown_cases",),
     "waiting_in_landslide": ("landslide_cases", "waiting_in_landslide"),
+    "landslide_unknown": ("landslide_unknown_cases",),
 }
 _COUNT_KEYS = tuple(_SUMMARY_SOURCES) + ("supported",)
+# Table columns whose known sum can fall short, and the row key counting the waiting cases left out of it.
+_UNKNOWN_KEYS = {
+    "people_waiting": "people_unknown",
+    "households_waiting": "households_unknown",
+    "waiting_in_flood": "flood_unknown",
+    "waiting_in_landslide": "landslide_unknown",
+}
 
 
 def _summary_value(summary: Any, names: Sequence[str]) -> Any:
@@ -457,8 +661,9 @@ def summary_row(summary: Any) -> dict[str, Any]:
     """Read one commune summary into a plain dict of the table's keys.
 
     `summary` is a core.communes.CommuneSummary or a mapping with the keys code, name, waiting_cases,
-    people_waiting, waiting_in_flood, waiting_in_landslide and by_status. Missing counts read as 0,
-    `supported` comes from the cases by status, and `kind` is "commune" unless the summary names another.
+    people_waiting, waiting_in_flood, waiting_in_landslide and by_status, and optionally the
+    `*_unknown_cases` counts of CommuneSummary. Missing counts read as 0, `supported` comes from the cases
+    by status, and `kind` is "commune" unless the summary names another.
     """
     row: dict[str, Any] = {"kind": _summary_value(summary, ("kind",)) or _COMMUNE_ROW}
     for key, names in _SUMMARY_SOURCES.items():
@@ -485,13 +690,36 @@ def _table_columns() -> list[tuple[str, str]]:
     ]
 
 
+def count_cell_text(known: int, unknown_cases: int, waiting_cases: int) -> str:
+    """Return a table cell for a sum that may lack some cases: "12", "12 +3?" or "?".
+
+    "12 +3?" is a sum of 12 over the cases with a known value, and 3 more waiting cases are unknown. "?"
+    means every waiting case is unknown, so no number is shown rather than a misleading 0.
+    """
+    if unknown_cases <= 0:
+        return str(known)
+    if unknown_cases >= waiting_cases:
+        return "?"
+    return f"{known} +{unknown_cases}?"
+
+
+def _has_unknown(row: dict[str, Any]) -> bool:
+    return any(row[unknown] > 0 for unknown in _UNKNOWN_KEYS.values())
+
+
+def _cell_text(row: dict[str, Any], key: str) -> Any:
+    if key in _UNKNOWN_KEYS:
+        return count_cell_text(row[key], row[_UNKNOWN_KEYS[key]], row["waiting_cases"])
+    return row[key]
+
+
 def _table_cells(rows: Sequence[dict[str, Any]], total: dict[str, Any]) -> list[list[QgsTableCell]]:
     contents = []
     bold = _text_format(8, bold=True)
     for row in [*rows, total]:
         cells = []
         for key, _ in _table_columns():
-            cell = QgsTableCell(row[key])
+            cell = QgsTableCell(_cell_text(row, key))
             if key != "name":
                 cell.setHorizontalAlignment(Qt.AlignmentFlag.AlignRight)
             if row is total:
@@ -516,7 +744,9 @@ def add_commune_table(
     """Add the commune table and a total row in a frame; return the table and the communes left out.
 
     When every row fits, the communes keep the order of `summaries`. Otherwise the communes with the most
-    people waiting (then households, then cases waiting) are shown, most first. The extra rows for cases
+    cases waiting (then people, then households) are shown, most first: the number of cases is always
+    known, while people and household counts are often missing. A sum with unknown cases reads as
+    `count_cell_text` describes, never as a bare 0. The extra rows for cases
     outside every commune or without a location come last and only when they count a case. The total row
     counts every summary, shown or not.
     """
@@ -560,7 +790,7 @@ def add_commune_table(
     if table.totalHeight() > height:
         shown_communes = sorted(
             communes,
-            key=lambda row: (-row["people_waiting"], -row["households_waiting"], -row["waiting_cases"]),
+            key=lambda row: (-row["waiting_cases"], -row["people_waiting"], -row["households_waiting"]),
         )
         count = len(shown_communes)
         while count > 0:
@@ -584,21 +814,73 @@ def _data_time_text(data_time: Optional[datetime]) -> str:
     )
 
 
+def _people_text(totals: CaseTotals) -> str:
+    unknown, waiting = totals.people_unknown_cases, totals.waiting_cases
+    if unknown == 0:
+        return QCoreApplication.translate("SosReport", "People waiting: {}").format(totals.people_waiting)
+    if unknown >= waiting:
+        return QCoreApplication.translate(
+            "SosReport", "People waiting: unknown (count missing in {} of {} waiting cases)"
+        ).format(unknown, waiting)
+    return QCoreApplication.translate(
+        "SosReport", "People waiting: at least {} (count missing in {} of {} waiting cases)"
+    ).format(totals.people_waiting, unknown, waiting)
+
+
+def _households_text(totals: CaseTotals) -> str:
+    unknown, waiting = totals.households_unknown_cases, totals.waiting_cases
+    if unknown == 0:
+        return QCoreApplication.translate("SosReport", "Households waiting: {}").format(
+            totals.households_waiting
+        )
+    if unknown >= waiting:
+        return QCoreApplication.translate(
+            "SosReport", "Households waiting: unknown (count missing in {} of {} waiting cases)"
+        ).format(unknown, waiting)
+    return QCoreApplication.translate(
+        "SosReport", "Households waiting: at least {} (count missing in {} of {} waiting cases)"
+    ).format(totals.households_waiting, unknown, waiting)
+
+
+def _flood_text(totals: CaseTotals) -> str:
+    unknown, waiting = totals.flood_unknown_cases, totals.waiting_cases
+    if unknown == 0:
+        return QCoreApplication.translate("SosReport", "Waiting in a flood zone: {} cases").format(
+            totals.waiting_in_flood
+        )
+    if unknown >= waiting:
+        return QCoreApplication.translate(
+            "SosReport", "Waiting in a flood zone: unknown (not analysed for {} of {} waiting cases)"
+        ).format(unknown, waiting)
+    return QCoreApplication.translate(
+        "SosReport", "Waiting in a flood zone: at least {} cases (not analysed for {} of {} waiting cases)"
+    ).format(totals.waiting_in_flood, unknown, waiting)
+
+
+def _landslide_text(totals: CaseTotals) -> str:
+    unknown, waiting = totals.landslide_unknown_cases, totals.waiting_cases
+    if unknown == 0:
+        return QCoreApplication.translate(
+            "SosReport", "Waiting in or near a landslide zone: {} cases"
+        ).format(totals.waiting_in_landslide)
+    if unknown >= waiting:
+        return QCoreApplication.translate(
+            "SosReport",
+            "Waiting in or near a landslide zone: unknown (not analysed for {} of {} waiting cases)",
+        ).format(unknown, waiting)
+    return QCoreApplication.translate(
+        "SosReport",
+        "Waiting in or near a landslide zone: at least {} cases (not analysed for {} of {} waiting cases)",
+    ).format(totals.waiting_in_landslide, unknown, waiting)
+
+
 def _totals_text(totals: CaseTotals) -> str:
     lines = [
         QCoreApplication.translate("SosReport", "Waiting for help: {} cases").format(totals.waiting_cases),
-        QCoreApplication.translate("SosReport", "People waiting (known counts): {}").format(
-            totals.people_waiting
-        ),
-        QCoreApplication.translate("SosReport", "Households waiting (known counts): {}").format(
-            totals.households_waiting
-        ),
-        QCoreApplication.translate("SosReport", "Waiting in a flood zone: {} cases").format(
-            totals.waiting_in_flood
-        ),
-        QCoreApplication.translate("SosReport", "Waiting in or near a landslide zone: {} cases").format(
-            totals.waiting_in_landslide
-        ),
+        _people_text(totals),
+        _households_text(totals),
+        _flood_text(totals),
+        _landslide_text(totals),
         QCoreApplication.translate("SosReport", "Supported: {} cases").format(
             totals.by_status.get("supported", 0)
         ),
@@ -630,14 +912,16 @@ def build_situation_report(
     title: Optional[str] = None,
     data_time: Optional[datetime] = None,
     feedback: Optional[QgsFeedback] = None,
+    admin_layer: Optional[QgsMapLayer] = None,
 ) -> str:
     """Write the situation report PDF (two A4 landscape pages) and return its absolute path.
 
     `summaries` are commune summaries (CommuneSummary objects or mappings, see `summary_row`), or None when no
-    admin layer was given, in which case page 2 states that in place of the table. `data_time` is an
-    aware datetime shown in Vietnam time. It defaults to the newest `updated_at` of the cases. Main thread
-    only. Raises SosError when the layer is not a case layer, the output folder is missing, the user
-    cancels, or the export fails.
+    admin layer was given, in which case page 2 states that in place of the table. `admin_layer`, the
+    commune polygons, is drawn on the map as grey boundaries and listed in the legend, and it is left out of
+    `hazard_layers` when it is there too. `data_time` is an aware datetime shown in Vietnam time. It
+    defaults to the newest `updated_at` of the cases. Main thread only. Raises SosError when the layer is
+    not a case layer, the output folder is missing, the user cancels, or the export fails.
     """
     path = _check_output(out_pdf)
     project = project if project is not None else QgsProject.instance()
@@ -647,10 +931,26 @@ def build_situation_report(
     title = title or QCoreApplication.translate("SosReport", "Situation report: SOS cases")
     LOGGER.info("Building the situation report %s from %d cases", path, data.totals.cases)
 
+    boundary_layer = None
+    if admin_layer is not None:
+        hazard_layers = [
+            layer for layer in hazard_layers if layer is not None and layer.id() != admin_layer.id()
+        ]
+        boundary_layer = boundary_layer_for_map(admin_layer)
     layout = new_layout(project, title, pages=2)
     with tempfile.TemporaryDirectory(prefix="sos-report-") as work_dir:
-        _fill_map_page(layout, case_layer, hazard_layers, data, title, data_time)
-        _fill_table_page(layout, summaries, data.timeline, os.path.join(work_dir, "chart.svg"))
+        map_item = _fill_map_page(layout, case_layer, hazard_layers, boundary_layer, data, title, data_time)
+        detail_top = _fill_table_page(
+            layout,
+            summaries,
+            data.timeline,
+            os.path.join(work_dir, "chart.svg"),
+            with_detail=data.dense_extent is not None,
+        )
+        if data.dense_extent is not None:
+            _add_detail_map(
+                layout, map_item, case_layer, hazard_layers, boundary_layer, data.dense_extent, detail_top
+            )
         if feedback is not None:
             if feedback.isCanceled():
                 raise SosError(QCoreApplication.translate("SosReport", "The situation report was cancelled."))
@@ -676,49 +976,93 @@ def build_situation_report(
     return path
 
 
+def _case_label_note(case_layer: QgsVectorLayer) -> Optional[str]:
+    """Explain the number beside each case when the layer has the plugin's labels, else return None."""
+    labeling = case_layer.labeling()
+    if not case_layer.labelsEnabled() or not isinstance(labeling, QgsVectorLayerSimpleLabeling):
+        return None
+    if labeling.settings().fieldName != LABEL_EXPRESSION:
+        return None
+    return QCoreApplication.translate(
+        "SosReport",
+        "Number beside a case: people, or households when the people count is unknown. "
+        "No number: both are unknown.",
+    )
+
+
 def _fill_map_page(
     layout: QgsPrintLayout,
     case_layer: QgsVectorLayer,
     hazard_layers: Sequence[QgsMapLayer],
+    boundary_layer: Optional[QgsVectorLayer],
     data: CaseData,
     title: str,
     data_time: Optional[datetime],
-) -> None:
+) -> QgsLayoutItemMap:
     content_width = PAGE_WIDTH_MM - 2 * MARGIN_MM
-    add_label(layout, title, MARGIN_MM, 6, content_width, 10, points=16, bold=True)
+    add_title_label(layout, title, MARGIN_MM, 6, content_width, 10, points=16)
     add_label(layout, _data_time_text(data_time), MARGIN_MM, 16, content_width, 7, points=11)
 
     map_top, map_width, map_height = 25.0, 205.0, PAGE_HEIGHT_MM - 25.0 - MARGIN_MM
     map_item = add_case_map(
-        layout, case_layer, hazard_layers, data.extent, MARGIN_MM, map_top, map_width, map_height
+        layout,
+        case_layer,
+        hazard_layers,
+        data.extent,
+        MARGIN_MM,
+        map_top,
+        map_width,
+        map_height,
+        boundary_layer=boundary_layer,
     )
     add_scale_bar(layout, map_item, MARGIN_MM + 3, map_top + map_height - 14)
     add_north_arrow(layout, map_item, MARGIN_MM + map_width - 15, map_top + 2, 13)
 
     side_x = MARGIN_MM + map_width + 5
     side_width = PAGE_WIDTH_MM - MARGIN_MM - side_x
-    add_label(layout, _totals_text(data.totals), side_x, map_top, side_width, 36, points=8.5)
-    add_legend(layout, map_item, case_layer, hazard_layers, side_x, map_top + 38)
+    add_label(layout, _totals_text(data.totals), side_x, map_top, side_width, 50, points=8)
+    legend = add_legend(
+        layout, map_item, case_layer, hazard_layers, side_x, map_top + 52, boundary_layer=boundary_layer
+    )
+    notes = []
+    label_note = _case_label_note(case_layer)
+    if label_note is not None:
+        notes.append(label_note)
+    if data.dense_extent is not None:
+        notes.append(
+            QCoreApplication.translate("SosReport", "Dashed box: the area of the detail map on page 2.")
+        )
+    if notes:
+        note_height = 18.0
+        note_top = max(legend.pos().y() + legend.rect().height() + 3, map_top + map_height - note_height)
+        add_label(layout, "\n".join(notes), side_x, note_top, side_width, note_height, points=7.5)
+    return map_item
 
 
 def _fill_table_page(
-    layout: QgsPrintLayout, summaries: Optional[Sequence[Any]], timeline: CaseTimeline, chart_path: str
-) -> None:
+    layout: QgsPrintLayout,
+    summaries: Optional[Sequence[Any]],
+    timeline: CaseTimeline,
+    chart_path: str,
+    with_detail: bool,
+) -> float:
+    """Add the commune table and the chart on page 2; return the top (mm) of the space left under the chart.
+
+    With `with_detail`, the chart is shorter so that a detail map fits under it.
+    """
     top = 6.0
     table_width = 160.0
-    add_label(
+    add_title_label(
         layout,
         QCoreApplication.translate("SosReport", "Cases by commune"),
         MARGIN_MM,
         top,
         table_width,
-        8,
+        9,
         points=12,
-        bold=True,
         page=1,
     )
     table_top = top + 10
-    note_height = 10.0
     if summaries is None:
         add_label(
             layout,
@@ -733,32 +1077,19 @@ def _fill_table_page(
             page=1,
         )
     else:
-        table_height = PAGE_HEIGHT_MM - table_top - MARGIN_MM - note_height
-        _, left_out = add_commune_table(
-            layout, summaries, MARGIN_MM, table_top, table_width, table_height, page=1
-        )
-        if left_out:
-            note = QCoreApplication.translate(
-                "SosReport",
-                "The communes with the most people waiting are shown. {} more communes are left out of the "
-                "table but counted in the total.",
-            ).format(left_out)
-            add_label(
-                layout, note, MARGIN_MM, table_top + table_height + 1, table_width, note_height - 1, 8, page=1
-            )
+        _add_table_with_notes(layout, summaries, table_top, table_width)
 
     chart_x = MARGIN_MM + table_width + 8
     chart_width = PAGE_WIDTH_MM - MARGIN_MM - chart_x
-    chart_height = 120.0
-    add_label(
+    chart_height = 78.0 if with_detail else 120.0
+    add_title_label(
         layout,
         QCoreApplication.translate("SosReport", "Cases over time by status"),
         chart_x,
         top,
         chart_width,
-        8,
+        9,
         points=12,
-        bold=True,
         page=1,
     )
     write_timeline_svg(timeline, chart_path, chart_width, chart_height)
@@ -768,13 +1099,97 @@ def _fill_table_page(
     chart.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
     chart.attemptMove(QgsLayoutPoint(chart_x, table_top, MM), page=1)
     chart.attemptResize(QgsLayoutSize(chart_width, chart_height, MM))
+    caption_height = 11.0
     add_label(
         layout,
         chart_caption(timeline),
         chart_x,
         table_top + chart_height + 2,
         chart_width,
-        14,
+        caption_height,
         points=8.5,
         page=1,
     )
+    return table_top + chart_height + 2 + caption_height + 2
+
+
+def _add_detail_map(
+    layout: QgsPrintLayout,
+    main_map: QgsLayoutItemMap,
+    case_layer: QgsVectorLayer,
+    hazard_layers: Sequence[QgsMapLayer],
+    boundary_layer: Optional[QgsVectorLayer],
+    extent: QgsRectangle,
+    top: float,
+) -> None:
+    """Add the detail map of the area where most cases lie under the chart on page 2.
+
+    The main map on page 1 shows the detail map's area as a dashed box.
+    """
+    x = MARGIN_MM + 160.0 + 8
+    width = PAGE_WIDTH_MM - MARGIN_MM - x
+    add_title_label(
+        layout,
+        QCoreApplication.translate("SosReport", "Detail: the area with most cases"),
+        x,
+        top,
+        width,
+        8,
+        points=11,
+        page=1,
+    )
+    map_top = top + 8
+    height = PAGE_HEIGHT_MM - MARGIN_MM - map_top
+    detail = add_case_map(
+        layout,
+        case_layer,
+        hazard_layers,
+        extent,
+        x,
+        map_top,
+        width,
+        height,
+        boundary_layer=boundary_layer,
+        page=1,
+    )
+    add_scale_bar(layout, detail, x + 2, map_top + height - 12, page=1)
+
+    overview = main_map.overview()
+    overview.setLinkedMap(detail)
+    overview.setFrameSymbol(
+        QgsFillSymbol.createSimple(
+            {"style": "no", "outline_color": "20,20,20,255", "outline_width": "0.5", "outline_style": "dash"}
+        )
+    )
+    overview.setEnabled(True)
+
+
+def _add_table_with_notes(
+    layout: QgsPrintLayout, summaries: Sequence[Any], table_top: float, table_width: float
+) -> None:
+    """Add the commune table on page 2, with notes under it on left-out communes and unknown counts."""
+    notes = []
+    if any(_has_unknown(summary_row(summary)) for summary in summaries):
+        notes.append(
+            QCoreApplication.translate(
+                "SosReport",
+                "? = unknown for every waiting case (no count, or not analysed for the hazard). "
+                "12 +3? = 12 from the cases with a known value, and 3 more waiting cases are unknown.",
+            )
+        )
+    note_height = 8.0 + 5.0 * len(notes)
+    table_height = PAGE_HEIGHT_MM - table_top - MARGIN_MM - note_height
+    _, left_out = add_commune_table(
+        layout, summaries, MARGIN_MM, table_top, table_width, table_height, page=1
+    )
+    if left_out:
+        notes.append(
+            QCoreApplication.translate(
+                "SosReport",
+                "The communes with the most cases waiting are shown. {} more communes are left out of the "
+                "table but counted in the total.",
+            ).format(left_out)
+        )
+    if notes:
+        note_top = table_top + table_height + 1
+        add_label(layout, "\n".join(notes), MARGIN_MM, note_top, table_width, note_height - 1, 7.5, page=1)

@@ -166,7 +166,7 @@ class ReportDialog(QDialog):
             return
         admin = self.admin_combo.currentLayer()
         if admin is None:
-            self._write_report(path, None)
+            self._write_report(path, None, None)
             return
         try:
             # Imported here because the commune summary needs shapely 2, and the report without it does not.
@@ -188,6 +188,8 @@ class ReportDialog(QDialog):
             self._show_error(error_message(error))
             return
 
+        admin_id = admin.id()
+
         def summarised(summaries: Optional[list], error: Optional[BaseException]) -> None:
             self.task = None
             if error is not None:
@@ -197,13 +199,15 @@ class ReportDialog(QDialog):
                 self._set_busy(False)
                 self.message_label.setText(self.tr("The report was cancelled."))
             else:
-                self._write_report(path, summaries)
+                # The admin layer may have left the project while the task ran, and then the map has no
+                # boundaries.
+                self._write_report(path, summaries, self.project.mapLayer(admin_id))
 
         self._set_busy(True)
         self.task = CommuneSummaryTask(snapshot, communes, summarised)
         QgsApplication.taskManager().addTask(self.task)
 
-    def _write_report(self, path: str, summaries: Optional[list]) -> None:
+    def _write_report(self, path: str, summaries: Optional[list], admin: Optional[QgsMapLayer]) -> None:
         self._set_busy(True)
         try:
             written = build_situation_report(
@@ -214,6 +218,7 @@ class ReportDialog(QDialog):
                 path,
                 title=self.title_edit.text().strip() or None,
                 data_time=self.data_time,
+                admin_layer=admin,
             )
         except SosError as error:
             LOGGER.error("Situation report failed: %s", error.details or error.message)

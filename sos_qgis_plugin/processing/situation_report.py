@@ -60,8 +60,10 @@ class SituationReportAlgorithm(QgsProcessingAlgorithm):
             "Writes a two-page PDF for commanders: the map of cases over the hazard layers with a legend, "
             "scale bar, north arrow and the time of the data (Vietnam time), the totals of cases waiting, "
             "a table per commune of the admin layer (cases and people waiting, in flood, in a landslide "
-            "zone, supported) and a chart of cases created over time by status. Without an admin layer the "
-            "table is left out. The code and name fields of the admin layer are guessed when left empty. "
+            "zone, supported) and a chart of cases created over time by status. The communes are drawn on "
+            "the map as grey boundaries. Counts unknown for some cases are marked, never shown as 0. "
+            "Without an admin layer the table is left out. The code and name fields of the admin layer are "
+            "guessed when left empty. "
             "Labels follow the language of QGIS.",
         )
 
@@ -148,7 +150,14 @@ class SituationReportAlgorithm(QgsProcessingAlgorithm):
                 name_field = self.parameterAsString(parameters, self.ADMIN_NAME_FIELD, context) or None
                 summaries = summarise_layers(case_layer, admin_layer, code_field, name_field)
             path = build_situation_report(
-                project, case_layer, hazard_layers, summaries, out_pdf, title=title, feedback=feedback
+                project,
+                case_layer,
+                hazard_layers,
+                summaries,
+                out_pdf,
+                title=title,
+                feedback=feedback,
+                admin_layer=admin_layer,
             )
         except ImportError as error:
             # The commune summary needs shapely 2, and the report without an admin layer does not.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from qgis.core import (
     QgsFeature,
     QgsGeometry,
+    QgsPointXY,
     QgsPrintLayout,
     QgsProcessingAlgorithm,
     QgsProject,
@@ -25,7 +27,11 @@ from sos_qgis_plugin.case_layer import CaseLayerStore, create_or_open_case_layer
 from sos_qgis_plugin.core.records import parse_features
 from sos_qgis_plugin.report import (
     add_commune_table,
+    add_title_label,
+    boundary_layer_for_map,
     build_situation_report,
+    count_cell_text,
+    dense_extent,
     read_case_data,
     summary_row,
 )
@@ -76,6 +82,23 @@ def _pdf_text(path: Path, page: int) -> str:
     return result.stdout
 
 
+def _pdf_words(path: Path, page: int) -> str:
+    """Return the text of one PDF page in reading order with every run of whitespace made one space.
+
+    A label that wraps over several lines then reads as one sentence. NFKC turns the ligatures that the PDF
+    font uses ("ﬂ" in "flood") back into letters.
+    """
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    result = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return " ".join(unicodedata.normalize("NFKC", result.stdout).split())
+
+
 def _page_count(path: Path) -> int:
     if shutil.which("pdfinfo") is not None:
         output = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
@@ -115,6 +138,31 @@ def report_project(qgis_app, tmp_path):
     project.setCrs(cases.crs())
     yield project, cases, flood
     project.clear()
+
+
+def _waiting_indexes() -> list:
+    return [
+        i for i in range(CASE_COUNT) if STATUS_CYCLE[i % len(STATUS_CYCLE)] in ("needs_help", "in_progress")
+    ]
+
+
+def _clear_field(layer: QgsVectorLayer, name: str) -> None:
+    index = layer.fields().indexFromName(name)
+    changes = {feature.id(): {index: None} for feature in layer.getFeatures()}
+    assert layer.dataProvider().changeAttributeValues(changes)
+
+
+def _commune_layer(name: str = "Test communes") -> QgsVectorLayer:
+    """Two square communes side by side over the test cases, in a memory layer."""
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326&field=code:string&field=name:string", name, "memory")
+    features = []
+    for code, left in (("22001", 108.95), ("22002", 109.15)):
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes([code, f"Xã {code}"])
+        feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(left, 12.8, left + 0.2, 13.1)))
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0]
+    return layer
 
 
 def _summaries(count: int) -> list:
@@ -172,9 +220,7 @@ def test_timeline_svg_written(qgis_app, tmp_path):
 
 def test_case_data_counts(report_project):
     _, cases, _ = report_project
-    waiting = [
-        i for i in range(CASE_COUNT) if STATUS_CYCLE[i % len(STATUS_CYCLE)] in ("needs_help", "in_progress")
-    ]
+    waiting = _waiting_indexes()
     people = sum(1 + i % 7 for i in waiting if i % 5 != 0)
 
     data = read_case_data(cases)
@@ -182,8 +228,22 @@ def test_case_data_counts(report_project):
     assert data.totals.cases == CASE_COUNT
     assert data.totals.waiting_cases == len(waiting)
     assert data.totals.people_waiting == people
+    assert data.totals.people_unknown_cases == sum(1 for i in waiting if i % 5 == 0)
+    assert data.totals.households_unknown_cases == 0
+    assert data.totals.flood_unknown_cases == 0
     assert data.timeline.hourly
     assert data.timeline.total() == CASE_COUNT
+
+
+def test_case_data_unanalysed_flags(report_project):
+    _, cases, _ = report_project
+    _clear_field(cases, "in_flood")
+
+    totals = read_case_data(cases).totals
+
+    assert totals.waiting_in_flood == 0
+    assert totals.flood_unknown_cases == len(_waiting_indexes())
+    assert totals.landslide_unknown_cases == 0
 
 
 def test_case_data_rejects_other_layer(qgis_app):
@@ -209,6 +269,7 @@ def test_summary_row_from_commune_summary():
 
     summary = CommuneSummary("commune", "22015", "Tuy Hoà")
     summary.waiting_cases, summary.flood_cases, summary.households_waiting = 4, 3, 7
+    summary.people_unknown_cases = 4
     summary.cases_by_status["supported"] = 2
 
     row = summary_row(summary)
@@ -216,6 +277,34 @@ def test_summary_row_from_commune_summary():
     assert row["waiting_in_flood"] == 3
     assert row["households_waiting"] == 7
     assert row["supported"] == 2
+    assert row["people_unknown"] == 4
+    assert row["households_unknown"] == 0
+
+
+@pytest.mark.parametrize(
+    ("known", "unknown", "waiting", "text"),
+    [(12, 0, 5, "12"), (0, 0, 0, "0"), (12, 3, 5, "12 +3?"), (0, 5, 5, "?"), (0, 2, 2, "?")],
+)
+def test_count_cell_text(known, unknown, waiting, text):
+    assert count_cell_text(known, unknown, waiting) == text
+
+
+def test_table_marks_unknown_counts(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    summaries = _summaries(2)
+    summaries[0].update(waiting_cases=3, people_waiting=0, people_unknown_cases=3)
+    summaries[1].update(waiting_cases=3, people_waiting=5, people_unknown_cases=1)
+
+    table, _ = add_commune_table(layout, summaries, 10, 10, 160, 150, page=0)
+
+    people_column = 2
+    cells = [row[people_column].content() for row in table.tableContents()]
+    assert cells[0] == "?"
+    assert cells[1] == "5 +1?"
+    # The total row adds the known sums and the unknown cases of every commune.
+    assert cells[-1] == "5 +4?"
 
 
 def test_table_leaves_out_communes(report_project):
@@ -228,7 +317,7 @@ def test_table_leaves_out_communes(report_project):
     communes_in_table = len(table.tableContents()) - 1
     assert left_out > 0
     assert communes_in_table + left_out == 80
-    # The communes with the most people waiting come first.
+    # The communes with the most cases waiting, then people waiting, come first.
     assert table.tableContents()[0][0].content() == "Xã Hoà 79"
 
 
@@ -277,6 +366,180 @@ def test_report_table_page_text(report_project, tmp_path):
     assert "Total (80 communes)" in text
     assert "more communes are left out" in text
     assert "Cases created per hour" in text
+
+
+def test_report_people_unknown(report_project, tmp_path):
+    project, cases, flood = report_project
+    _clear_field(cases, "people_count")
+    waiting = len(_waiting_indexes())
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    text = _pdf_words(Path(path), 1)
+
+    assert f"People waiting: unknown (count missing in {waiting} of {waiting} waiting cases)" in text
+    assert "People waiting: 0" not in text
+
+
+def test_report_people_partly_unknown(report_project, tmp_path):
+    project, cases, flood = report_project
+    waiting = _waiting_indexes()
+    people = sum(1 + i % 7 for i in waiting if i % 5 != 0)
+    unknown = sum(1 for i in waiting if i % 5 == 0)
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    text = _pdf_words(Path(path), 1)
+
+    assert f"People waiting: at least {people} (count missing in {unknown} of {len(waiting)} waiting" in text
+    assert f"Households waiting: {len(waiting)}" in text
+
+
+def test_report_flood_not_analysed(report_project, tmp_path):
+    project, cases, flood = report_project
+    _clear_field(cases, "in_flood")
+    waiting = len(_waiting_indexes())
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    text = _pdf_words(Path(path), 1)
+
+    assert f"Waiting in a flood zone: unknown (not analysed for {waiting} of {waiting} waiting cases)" in text
+
+
+def test_report_unknown_table_note(report_project, tmp_path):
+    project, cases, flood = report_project
+    summaries = _summaries(3)
+    summaries[1].update(waiting_cases=2, people_waiting=0, people_unknown_cases=2)
+    path = build_situation_report(project, cases, [flood], summaries, str(tmp_path / "r.pdf"))
+
+    text = _pdf_words(Path(path), 2)
+
+    assert "? = unknown for every waiting case" in text
+
+
+def test_report_no_unknown_note(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], _summaries(3), str(tmp_path / "r.pdf"))
+
+    text = _pdf_words(Path(path), 2)
+
+    assert "? = unknown" not in text
+
+
+def test_report_commune_boundaries(report_project, tmp_path):
+    project, cases, flood = report_project
+    communes = _commune_layer()
+    renderer_before = communes.renderer().dump()
+    path = build_situation_report(
+        project, cases, [flood, communes], _summaries(2), str(tmp_path / "r.pdf"), admin_layer=communes
+    )
+
+    text = _pdf_words(Path(path), 1)
+
+    assert "Commune boundaries" in text
+    # The admin layer is drawn once, as boundaries, even when it is also among the hazard layers.
+    assert "Test communes" not in text
+    assert communes.renderer().dump() == renderer_before
+
+
+def test_boundary_layer_copy(qgis_app):
+    communes = _commune_layer()
+
+    boundaries = boundary_layer_for_map(communes)
+
+    assert boundaries.featureCount() == 2
+    assert boundaries.name() == "Commune boundaries"
+    assert boundaries.labelsEnabled()
+    assert boundaries.fields().names() == ["name"]
+    assert boundaries.id() != communes.id()
+
+
+def test_boundary_layer_rejects_points(qgis_app):
+    points = QgsVectorLayer("Point?crs=EPSG:4326", "points", "memory")
+
+    assert boundary_layer_for_map(points) is None
+
+
+def test_report_label_note(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    text = _pdf_words(Path(path), 1)
+
+    assert "Number beside a case: people, or households when the people count is unknown." in text
+
+
+def test_dense_extent_cluster():
+    cluster = [(109.0 + 0.001 * (i % 10), 12.9 + 0.001 * (i // 10)) for i in range(40)]
+    outliers = [(108.0, 12.0), (110.0, 14.0), (108.2, 13.9), (109.9, 12.1)]
+    points = cluster + outliers
+    extent = QgsRectangle(108.0, 12.0, 110.0, 14.0)
+
+    box = dense_extent(points, extent)
+
+    assert box is not None
+    assert box.xMinimum() >= 109.0
+    assert box.xMaximum() <= 109.01
+    assert box.yMaximum() <= 12.91
+
+
+def test_dense_extent_spread():
+    points = [(109.0 + 0.01 * (i % 10), 12.9 + 0.01 * (i // 10)) for i in range(100)]
+
+    assert dense_extent(points, QgsRectangle(109.0, 12.9, 109.09, 12.99)) is None
+
+
+def test_dense_extent_few_cases():
+    points = [(109.0, 12.9)] * 10 + [(110.0, 14.0)]
+
+    assert dense_extent(points, QgsRectangle(109.0, 12.9, 110.0, 14.0)) is None
+
+
+def test_report_detail_map(report_project, tmp_path):
+    project, cases, flood = report_project
+    geometries = {}
+    for feature in cases.getFeatures():
+        if not feature.hasGeometry():
+            continue
+        index = feature.id()
+        if index % 12 == 0:
+            point = QgsPointXY(108.6 + 0.01 * index, 13.4)
+        else:
+            point = QgsPointXY(109.0 + 0.001 * (index % 7), 12.9 + 0.001 * (index % 5))
+        geometries[feature.id()] = QgsGeometry.fromPointXY(point)
+    assert cases.dataProvider().changeGeometryValues(geometries)
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    assert "Detail: the area with most cases" in _pdf_words(Path(path), 2)
+    assert "Dashed box: the area of the detail map on page 2." in _pdf_words(Path(path), 1)
+
+
+def test_report_no_detail_map(report_project, tmp_path):
+    project, cases, flood = report_project
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"))
+
+    assert "Detail:" not in _pdf_words(Path(path), 2)
+    assert "Dashed box" not in _pdf_words(Path(path), 1)
+
+
+def test_title_label_shrinks(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    text = "Trường hợp theo thời gian và trạng thái"
+
+    label = add_title_label(layout, text, 10, 10, 80, 9, points=12)
+
+    assert label.sizeForText().width() <= 80
+    assert label.font().pointSizeF() < 12
+
+
+def test_title_label_keeps_size(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+
+    label = add_title_label(layout, "Cases", 10, 10, 80, 9, points=12)
+
+    assert label.font().pointSizeF() == 12
 
 
 def test_report_without_admin(report_project, tmp_path):
@@ -330,6 +593,7 @@ def test_report_vietnamese(report_project, tmp_path, vietnamese):
 
     assert "Cần hỗ trợ" in map_text
     assert QCoreApplication.translate("SosReport", "Situation report: SOS cases") in map_text
+    assert QCoreApplication.translate("SosReport", "Cases over time by status") in table_text
     assert "Situation report: SOS cases" not in map_text
     assert "Commune" not in table_text
 
@@ -382,6 +646,7 @@ def test_algorithm_real_communes(report_project, qgis_processing, shared_dir, tm
     text = _pdf_text(out, 2)
     assert result["COMMUNES"] > 100
     assert "Total ({} communes)".format(result["COMMUNES"]) in text
+    assert "Commune boundaries" in _pdf_words(out, 1)
 
 
 def test_dialog_writes_report(report_project, tmp_path):
@@ -430,3 +695,4 @@ def test_dialog_admin_task(report_project, shared_dir, tmp_path):
     assert written == [str(tmp_path / "admin.pdf")]
     assert admin.id() not in dialog.hazard_layer_ids()
     assert "Total (" in _pdf_text(tmp_path / "admin.pdf", 2)
+    assert "Commune boundaries" in _pdf_words(tmp_path / "admin.pdf", 1)
