@@ -510,24 +510,31 @@ def run_plugin_steps(
     project_cases = demo_map.build_project(out, gpkg, flood_path, landslide_path)
     demo_map.render(out, project_cases)
     if summaries is not None:
-        write_report(project_cases, summaries, out)
+        write_report(project_cases, summaries, admin_uri, out)
     demo_map.save_project(out)
     app.exitQgis()
     return summary
 
 
-def write_report(project_cases, summaries: list, out: Path) -> Path:
-    """Write OUT/situation_report.pdf from the demo project: the map, the commune table and the chart."""
-    from qgis.core import QgsProject
+def write_report(project_cases, summaries: list, admin_uri: str, out: Path) -> Path:
+    """Write OUT/situation_report.pdf from the demo project: the map with commune boundaries, the commune
+    table and the chart."""
+    from qgis.core import QgsProject, QgsVectorLayer
 
     from sos_qgis_plugin.core.errors import SosError
     from sos_qgis_plugin.report import build_situation_report
 
     project = QgsProject.instance()
     hazards = [layer for layer in project.mapLayers().values() if layer.id() != project_cases.id()]
+    admin = QgsVectorLayer(admin_uri, "Communes", "ogr")
     try:
         path = build_situation_report(
-            project, project_cases, hazards, summaries, str(out / "situation_report.pdf")
+            project,
+            project_cases,
+            hazards,
+            summaries,
+            str(out / "situation_report.pdf"),
+            admin_layer=admin if admin.isValid() else None,
         )
     except SosError as error:
         raise DemoError(f"the situation report failed: {error.message} ({error.details})") from error

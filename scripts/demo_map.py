@@ -108,20 +108,6 @@ def render(out: Path, cases: QgsVectorLayer) -> Path:
     return target
 
 
-def write_report(out: Path, cases: QgsVectorLayer, summaries: list | None = None) -> Path:
-    """Write OUT/situation_report.pdf of the current project's layers and return its path.
-
-    `summaries` are the commune summaries, or None for a report without the commune table.
-    """
-    project = QgsProject.instance()
-    tree_layers = [node.layer() for node in project.layerTreeRoot().findLayers()]
-    hazards = [layer for layer in tree_layers if layer is not None and layer.id() != cases.id()]
-    path = report.build_situation_report(
-        project, cases, hazards, summaries, str(out / "situation_report.pdf")
-    )
-    return Path(path)
-
-
 def save_project(out: Path) -> Path:
     """Write the current project to OUT/sos_demo.qgz."""
     project = QgsProject.instance()
