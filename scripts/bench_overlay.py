@@ -24,7 +24,11 @@ SCRIPTS_DIR = Path(__file__).resolve().parent
 # Run as a child process (see run_default_check_isolated), this module needs the repository on sys.path.
 sys.path.insert(0, str(SCRIPTS_DIR.parent))
 
-from sos_qgis_plugin.tasks import AnalyseHazardsTask  # noqa: E402 - the repository root is added above
+from sos_qgis_plugin.tasks import (  # noqa: E402 - the repository root is added above
+    AnalyseHazardsTask,
+    plan_hazard_writes,
+    read_case_versions,
+)
 
 FLOOD_FILE = "dfo_flood_events_daklak_1986_2018.gpkg"
 LANDSLIDE_FILE = "nasa_glc_vietnam_2007_2016.gpkg"
@@ -108,10 +112,13 @@ def write_point_layer(gpkg_path: Path, count: int, extent: Any, rng: random.Rand
 
 
 class TimedAnalyseTask(AnalyseHazardsTask):
-    """AnalyseHazardsTask that records how long work() (worker thread) and finished() (main thread) took."""
+    """AnalyseHazardsTask that records how long work() (worker thread) took and when finished() began.
+
+    finished() only starts the writer; the results are written in slices after it returns.
+    """
 
     work_s = 0.0
-    finished_s = 0.0
+    finished_started = 0.0
 
     def work(self) -> None:
         started = time.perf_counter()
@@ -121,18 +128,22 @@ class TimedAnalyseTask(AnalyseHazardsTask):
             self.work_s = time.perf_counter() - started
 
     def finished(self, result: bool) -> None:
-        started = time.perf_counter()
-        try:
-            super().finished(result)
-        finally:
-            self.finished_s = time.perf_counter() - started
+        self.finished_started = time.perf_counter()
+        super().finished(result)
 
 
 def run_plugin_task(case_layer: Any, flood: Any, landslide: Any) -> dict[str, Any]:
-    """Run AnalyseHazardsTask through the task manager and return its timings, analysis and outcome."""
+    """Run AnalyseHazardsTask through the task manager and return its timings, analysis and outcome.
+
+    A 10 ms timer on the main thread (bench_live.StallMonitor) gives the longest stall of the event loop.
+    It runs from before the task is created, because the snapshots are taken on the main thread, until
+    the last slice of results is written.
+    """
+    from bench_live import StallMonitor
     from qgis.core import QgsApplication
     from qgis.PyQt.QtCore import QEventLoop, QTimer
 
+    monitor = StallMonitor()
     loop = QEventLoop()
     outcomes: list[Any] = []
     done_at: list[float] = []
@@ -142,14 +153,17 @@ def run_plugin_task(case_layer: Any, flood: Any, landslide: Any) -> dict[str, An
         outcomes.append(outcome)
         loop.quit()
 
+    monitor.start()
     started = time.perf_counter()
-    task = TimedAnalyseTask(case_layer, [flood], [landslide], LANDSLIDE_RADIUS_M, on_done)
+    # No admin layer: the bench's case layer lies over the flood outlines, not a commune layer.
+    task = TimedAnalyseTask(case_layer, [flood], [landslide], LANDSLIDE_RADIUS_M, on_done, communes=[])
     snapshot_s = time.perf_counter() - started
     QTimer.singleShot(int(TASK_TIMEOUT_S * 1000), loop.quit)
     QgsApplication.taskManager().addTask(task)
     loop.exec()
+    stall_ms = monitor.stop()
     if not outcomes:
-        task.cancel()
+        task.stop()
         raise RuntimeError(f"the hazard analysis did not end within {TASK_TIMEOUT_S:g} s")
     outcome = outcomes[0]
     if not outcome.ok:
@@ -157,8 +171,10 @@ def run_plugin_task(case_layer: Any, flood: Any, landslide: Any) -> dict[str, An
     return {
         "snapshot_s": snapshot_s,
         "work_s": task.work_s,
-        "finished_s": task.finished_s,
+        "write_s": done_at[0] - task.finished_started,
         "wall_s": done_at[0] - started,
+        "longest_stall_ms": stall_ms,
+        "longest_gc_ms": monitor.longest_gc_s * 1000.0,
         "analysis": task.analysis,
         "outcome": outcome,
     }
@@ -207,11 +223,19 @@ def time_analysis_steps(case_layer: Any, flood: Any, landslide: Any) -> dict[str
     # analyse_snapshots repeats the three steps above and adds the priorities, so its time minus theirs is
     # the time of the priorities.
     started = time.perf_counter()
-    analyse_snapshots(cases, snapshots, LANDSLIDE_RADIUS_M, context)
+    analysis = analyse_snapshots(cases, snapshots, LANDSLIDE_RADIUS_M, context)
     whole_s = time.perf_counter() - started
     steps["priorities_s"] = max(
         0.0, whole_s - steps["read_hazards_s"] - steps["reproject_cases_s"] - steps["core_overlay_s"]
     )
+
+    # The task then reads the versions of the cases and computes each priority again with its reason.
+    started = time.perf_counter()
+    base = read_case_versions(snapshot_case_source(case_layer))
+    steps["read_versions_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    plan_hazard_writes(base, cases, analysis)
+    steps["reasons_s"] = time.perf_counter() - started
     return {"steps": steps, "hazard_set": hazard_set, "metric_cases": metric_cases, "crs": dest_crs.authid()}
 
 
@@ -382,10 +406,17 @@ def run_overlay(
     ours = {case_id: result.flood_event_count for case_id, result in analysis.results.items()}
     print(
         f"  plugin (AnalyseHazardsTask): {overlay_s:.2f} s to analyse ({task_run['snapshot_s']:.3f} s "
-        f"snapshots, {task_run['work_s']:.2f} s in the worker thread), {task_run['finished_s']:.2f} s more "
+        f"snapshots, {task_run['work_s']:.2f} s in the worker thread), {task_run['write_s']:.2f} s more "
         f"to write the results to the layer; {analysis.in_flood:,} in a flood zone, "
         f"{analysis.in_landslide_zone:,} in or near a landslide zone, "
         f"{len(analysis.repairs)} outlines repaired"
+    )
+    outcome = task_run["outcome"]
+    print(
+        f"  writing the results: {outcome.slices} slices, {outcome.write_s:.2f} s on the main thread, "
+        f"longest slice {outcome.longest_slice_s * 1000.0:.0f} ms; longest main-thread stall during the "
+        f"whole analysis {task_run['longest_stall_ms']:.0f} ms (longest garbage collection "
+        f"{task_run['longest_gc_ms']:.0f} ms)"
     )
     steps_run = time_analysis_steps(case_layer, flood, landslide)
     steps = steps_run["steps"]
@@ -461,7 +492,11 @@ def run_overlay(
         "overlay_landslide_points": landslide.featureCount(),
         "overlay_100k_s": round(overlay_s, 3),
         "overlay_worker_s": round(task_run["work_s"], 3),
-        "overlay_write_results_s": round(task_run["finished_s"], 3),
+        "overlay_write_100k_s": round(task_run["write_s"], 3),
+        "overlay_write_busy_s": round(outcome.write_s, 3),
+        "overlay_write_slices": outcome.slices,
+        "overlay_longest_slice_ms": round(outcome.longest_slice_s * 1000.0, 1),
+        "overlay_longest_stall_ms": round(task_run["longest_stall_ms"], 1),
         "overlay_task_wall_s": round(task_run["wall_s"], 3),
         "overlay_steps_s": {name: round(value, 3) for name, value in steps.items()},
         "overlay_in_flood": analysis.in_flood,

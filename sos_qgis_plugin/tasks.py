@@ -14,15 +14,29 @@ import time
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Optional
 
-from qgis.core import QgsMapLayer, QgsProject, QgsTask, QgsVectorLayer, QgsVectorLayerFeatureSource
+from qgis.core import (
+    NULL,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeatureRequest,
+    QgsMapLayer,
+    QgsProject,
+    QgsTask,
+    QgsVectorLayer,
+    QgsVectorLayerFeatureSource,
+)
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 
 from .case_layer import (
+    KEEP,
     ApplyStats,
     CaseLayerStore,
+    HazardRowBuilder,
     PlannedAdd,
     PlannedUpdate,
     WritePlan,
@@ -104,6 +118,17 @@ class AnalyseOutcome(TaskOutcome):
     unknown: int = 0
     repaired: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Cases changed or moved between the snapshot and their slice (see HazardSliceWriter).
+    recomputed: int = 0
+    moved: int = 0
+    # Whether commune fields were written, and how many written cases lie in a commune.
+    communes_assigned: bool = False
+    in_commune: int = 0
+    analysed_at: Optional[datetime] = None
+    # Seconds the main thread spent writing, the number of slices it wrote in and the longest slice.
+    write_s: float = 0.0
+    slices: int = 0
+    longest_slice_s: float = 0.0
 
 
 @dataclass
@@ -137,6 +162,7 @@ class _SosTask(QgsTask):
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.on_done = on_done
         self.error: Optional[SosError] = None
+        self._gc_frozen = False
 
     def run(self) -> bool:
         try:
@@ -158,6 +184,32 @@ class _SosTask(QgsTask):
 
     def work(self) -> None:
         raise NotImplementedError
+
+    def _work_with_gc_paused(self, work: Callable[[], None]) -> None:
+        """Run `work` with garbage collection paused, then freeze what is alive until _release_gc.
+
+        Python's garbage collector stops every thread, the main thread included, for a full pass over all
+        tracked objects. The records and planned features of a 50,000-case fetch, or the results of a
+        100,000-case analysis, are hundreds of thousands of such objects, and passes over them froze QGIS
+        for 100 to 270 ms in scripts/bench.py. So collection is paused while the work runs, and what is
+        alive at its end is frozen (left out of passes) until the last slice is written. Reference
+        counting still frees everything that is not in a cycle.
+        """
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            work()
+        finally:
+            gc.freeze()
+            self._gc_frozen = True
+            if gc_was_enabled:
+                gc.enable()
+
+    def _release_gc(self) -> None:
+        """Give the objects frozen at the end of run() back to the garbage collector, once."""
+        if self._gc_frozen:
+            self._gc_frozen = False
+            gc.unfreeze()
 
     def _report(self, outcome: TaskOutcome) -> None:
         try:
@@ -205,7 +257,6 @@ class FetchCasesTask(_SosTask):
         # code that runs after finished() uses only the Python attributes set here, never QgsTask methods.
         self.on_write_progress: Optional[Callable[[float], None]] = None
         self.write_progress = 0.0
-        self._gc_frozen = False
         # Taken on the main thread, read in run(): a copy of the layer's features at this moment.
         self.fields = layer.fields()
         self.source: Optional[QgsVectorLayerFeatureSource] = QgsVectorLayerFeatureSource(layer)
@@ -213,27 +264,7 @@ class FetchCasesTask(_SosTask):
         self.base_write_count = layer_write_count(layer)
 
     def work(self) -> None:
-        # Python's garbage collector stops every thread, the main thread included, for a full pass over
-        # all tracked objects. The records and the planned features of a 50,000-case fetch are about
-        # 250,000 such objects, and passes over them froze QGIS for 170 to 270 ms in scripts/bench.py.
-        # So collection is paused while the fetch runs, and what is alive at its end is frozen (left out
-        # of passes) until the last slice is written: see _release_gc. Reference counting still frees
-        # everything that is not in a cycle.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._fetch_and_plan()
-        finally:
-            gc.freeze()
-            self._gc_frozen = True
-            if gc_was_enabled:
-                gc.enable()
-
-    def _release_gc(self) -> None:
-        """Give the objects frozen at the end of run() back to the garbage collector, once."""
-        if self._gc_frozen:
-            self._gc_frozen = False
-            gc.unfreeze()
+        self._work_with_gc_paused(self._fetch_and_plan)
 
     def _fetch_and_plan(self) -> None:
         from .core.sync import fetch_cases
@@ -391,10 +422,9 @@ def _layer_removed_message() -> str:
 
 
 @dataclass
-class WriteResult:
-    """Result of a CaseSliceWriter: counts, the ids added and changed, and why it stopped early."""
+class SliceResult:
+    """Outcome of a slice writer: items written of the total, main-thread time, and why it stopped early."""
 
-    stats: ApplyStats = field(default_factory=ApplyStats)
     total: int = 0
     written: int = 0
     slices: int = 0
@@ -403,50 +433,53 @@ class WriteResult:
     complete: bool = False
     layer_removed: bool = False
     error: Optional[SosError] = None
+
+
+@dataclass
+class WriteResult(SliceResult):
+    """Result of a CaseSliceWriter: counts, the ids added and changed, and why it stopped early."""
+
+    stats: ApplyStats = field(default_factory=ApplyStats)
     added_ids: list[str] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
 
 
-def _next_slice_size(count: int, elapsed_s: float) -> int:
-    """Size the next slice so that it takes about SLICE_TARGET_S at the rate of the last one."""
+def _next_slice_size(count: int, elapsed_s: float, target_s: float = SLICE_TARGET_S) -> int:
+    """Size the next slice so that it takes about `target_s` at the rate of the last one."""
     if elapsed_s <= 0.0:
         return MAX_SLICE_SIZE
-    size = int(count * SLICE_TARGET_S / elapsed_s)
+    size = int(count * target_s / elapsed_s)
     return max(MIN_SLICE_SIZE, min(MAX_SLICE_SIZE, size))
 
 
-class CaseSliceWriter:
-    """Write a WritePlan to the case layer on the main thread, one slice of changes per event loop turn.
+class SliceLoop:
+    """Write a list of items to a layer on the main thread, one slice of items per event loop turn.
 
-    The first slice has `slice_size` changes; later ones are sized to take about SLICE_TARGET_S each.
-
-    Each slice first checks its part of the plan against the layer as it is now. Cases whose outbox change
-    was queued after the plan was made are kept as they are. A case whose version changed since the
-    snapshot (a confirmed status change, say) is planned again from its current values, so older data
-    never overwrites a newer write. `on_done(WriteResult)` is called once, after the last slice or when
-    stop() is called or the layer is removed.
+    The first slice has `slice_size` items; later ones are sized to take about `target_s` each, so the
+    user interface stays responsive between them. Subclasses write one slice in `_write_slice(part)`,
+    which may raise SosError to stop the loop. `on_done(result)` is called once, after the last slice or
+    when stop() is called, the layer is removed or a slice fails.
     """
 
     def __init__(
         self,
         layer: QgsVectorLayer,
-        plan: WritePlan,
-        base_write_count: int,
-        on_done: Callable[[WriteResult], None],
+        items: list[Any],
+        result: SliceResult,
+        on_done: Callable[[Any], None],
         slice_size: int = DEFAULT_SLICE_SIZE,
         on_progress: Optional[Callable[[float], None]] = None,
+        target_s: float = SLICE_TARGET_S,
     ) -> None:
         self.layer = layer
+        self.target_s = target_s
         self.slice_size = max(MIN_SLICE_SIZE, int(slice_size))
         self.on_done = on_done
         self.on_progress = on_progress
-        self.base_write_count = base_write_count
-        self.items: list[Any] = list(plan.adds) + list(plan.updates)
+        self.items = items
         self.position = 0
-        self.result = WriteResult(total=len(self.items))
-        self.result.stats.unchanged = plan.stats.unchanged
-        self.result.stats.failed = plan.stats.failed
-        self.result.stats.kept_pending = plan.stats.kept_pending
+        self.result = result
+        self.result.total = len(items)
         self.timer = QTimer()
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._write_next_slice)
@@ -490,7 +523,10 @@ class CaseSliceWriter:
         self.result.slices += 1
         self.result.busy_s += elapsed_s
         self.result.longest_slice_s = max(self.result.longest_slice_s, elapsed_s)
-        self.slice_size = _next_slice_size(len(part), elapsed_s)
+        # At most twice the last slice: the time per item varies, and a slice sized from one quick slice
+        # overshot the target by 30 ms in scripts/bench.py.
+        self.slice_size = min(_next_slice_size(len(part), elapsed_s, self.target_s), 2 * max(len(part), 1))
+        self.slice_size = max(MIN_SLICE_SIZE, self.slice_size)
 
         if self.on_progress is not None and self.items:
             self.on_progress(self.position / len(self.items))
@@ -502,6 +538,58 @@ class CaseSliceWriter:
             self._finish()
             return
         self.timer.start(0)
+
+    def _write_slice(self, part: list[Any]) -> None:
+        raise NotImplementedError
+
+    def _log_finish(self) -> None:
+        """Log what was written; called once, before on_done."""
+
+    def _finish(self) -> None:
+        self._done = True
+        if _layer_alive(self.layer) and self.result.written:
+            CaseLayerStore(self.layer).refresh()
+        self._log_finish()
+        try:
+            self.on_done(self.result)
+        except Exception:
+            LOGGER.exception("on_done of the %s raised", type(self).__name__)
+
+
+class CaseSliceWriter(SliceLoop):
+    """Write a WritePlan to the case layer on the main thread, one slice of changes per event loop turn.
+
+    The first slice has `slice_size` changes; later ones are sized to take about SLICE_TARGET_S each.
+
+    Each slice first checks its part of the plan against the layer as it is now. Cases whose outbox change
+    was queued after the plan was made are kept as they are. A case whose version changed since the
+    snapshot (a confirmed status change, say) is planned again from its current values, so older data
+    never overwrites a newer write. `on_done(WriteResult)` is called once, after the last slice or when
+    stop() is called or the layer is removed.
+    """
+
+    def __init__(
+        self,
+        layer: QgsVectorLayer,
+        plan: WritePlan,
+        base_write_count: int,
+        on_done: Callable[[WriteResult], None],
+        slice_size: int = DEFAULT_SLICE_SIZE,
+        on_progress: Optional[Callable[[float], None]] = None,
+    ) -> None:
+        result = WriteResult()
+        result.stats.unchanged = plan.stats.unchanged
+        result.stats.failed = plan.stats.failed
+        result.stats.kept_pending = plan.stats.kept_pending
+        super().__init__(
+            layer,
+            list(plan.adds) + list(plan.updates),
+            result,
+            on_done,
+            slice_size=slice_size,
+            on_progress=on_progress,
+        )
+        self.base_write_count = base_write_count
 
     def _write_slice(self, part: list[Any]) -> None:
         store = CaseLayerStore(self.layer)
@@ -549,10 +637,7 @@ class CaseSliceWriter:
         self.base_write_count = layer_write_count(self.layer)
         # Repainting each slice would redraw the map many times for one refresh; a repaint follows the last.
 
-    def _finish(self) -> None:
-        self._done = True
-        if _layer_alive(self.layer) and self.result.written:
-            CaseLayerStore(self.layer).refresh()
+    def _log_finish(self) -> None:
         LOGGER.info(
             "Case layer %s: %d added, %d updated, %d unchanged, %d kept for pending changes (%d slices, "
             "%.3f s on the main thread)",
@@ -564,10 +649,6 @@ class CaseSliceWriter:
             self.result.slices,
             self.result.busy_s,
         )
-        try:
-            self.on_done(self.result)
-        except Exception:
-            LOGGER.exception("on_done of the case slice writer raised")
 
 
 def _layer_name_of(layer: QgsVectorLayer) -> str:
@@ -628,10 +709,374 @@ def _outbox_error(path: str, error: Exception) -> SosError:
     )
 
 
-class AnalyseHazardsTask(_SosTask):
-    """Overlay the cases with the hazard layers and write hazard fields and priorities to the case layer.
+# Case id -> (feature id, version) of the case layer, read just before the analysis snapshot.
+CaseVersions = dict[str, tuple[int, Optional[int]]]
 
-    The constructor must run on the main thread: it snapshots the case layer and the hazard layers.
+
+def read_case_versions(source: Any) -> CaseVersions:
+    """Read {case id: (feature id, version)} of a case layer snapshot. Runs on any thread.
+
+    `source` is a hazard_layers.CaseSourceSnapshot: a plain GeoPackage layer is read straight from the file
+    with sqlite3, any other through its feature source. Features without an id are skipped.
+    """
+    import sqlite3
+
+    gpkg_path = getattr(source, "gpkg_path", None)
+    table = getattr(source, "table", None)
+    if gpkg_path and table:
+        try:
+            return _read_gpkg_versions(gpkg_path, table)
+        except sqlite3.Error as error:
+            LOGGER.info("Reading case versions from %s directly failed (%s)", gpkg_path, error)
+    feature_source = getattr(source, "feature_source", source)
+    request = QgsFeatureRequest()
+    request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
+    request.setSubsetOfAttributes(["id", "version"], feature_source.fields())
+    versions: CaseVersions = {}
+    for feature in feature_source.getFeatures(request):
+        case_id = feature["id"]
+        if case_id is None or case_id == NULL:
+            continue
+        version = feature["version"]
+        versions[str(case_id)] = (feature.id(), None if version == NULL or version is None else int(version))
+    return versions
+
+
+def _read_gpkg_versions(path: str, table: str) -> CaseVersions:
+    import sqlite3
+    from pathlib import Path
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        columns = connection.execute(f"PRAGMA table_info({quote(table)})").fetchall()
+        keys = [column[1] for column in columns if column[5]]
+        if len(keys) != 1:
+            raise sqlite3.DatabaseError(f"{table} has {len(keys)} primary key columns")
+        rows = connection.execute(
+            f"SELECT {quote(keys[0])}, id, version FROM {quote(table)} WHERE id IS NOT NULL"
+        ).fetchall()
+    finally:
+        connection.close()
+    return {
+        str(case_id): (int(fid), None if version is None else int(version)) for fid, case_id, version in rows
+    }
+
+
+def admin_communes_from_settings(project: Optional[QgsProject] = None) -> tuple[Optional[list[Any]], str]:
+    """Read the communes of the admin layer named in the settings. Call on the main thread.
+
+    Returns (communes, warning): communes is None when no admin layer is set, or when it is missing from
+    the project, not a polygon layer or unreadable. The warning (translated, "" when none) names the cause.
+    """
+    from qgis.core import QgsWkbTypes
+
+    from .settings import Settings
+
+    layer_id = Settings().admin_layer_id
+    if not layer_id:
+        return None, ""
+    layer = (project or QgsProject.instance()).mapLayer(layer_id)
+    if (
+        not isinstance(layer, QgsVectorLayer)
+        or not layer.isValid()
+        or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry
+    ):
+        LOGGER.warning("The admin layer %s is not a polygon layer of the project", layer_id)
+        return None, QCoreApplication.translate(
+            "SosTasks",
+            "The admin layer chosen in the settings is not a polygon layer of this project, so communes "
+            "were not assigned.",
+        )
+    from .admin_layers import read_communes
+
+    try:
+        return read_communes(layer), ""
+    except (SosError, ImportError) as error:
+        LOGGER.warning("Communes of %s not read: %s", layer.name(), error)
+        return None, QCoreApplication.translate(
+            "SosTasks", "The communes of the admin layer {} could not be read, so they were not assigned."
+        ).format(layer.name())
+
+
+def case_values_with_hazards(values: dict[str, Any], result: Any) -> dict[str, Any]:
+    """Return case field values with the hazard fields of `result` (all unknown when it is None)."""
+    values = dict(values)
+    values["in_flood"] = getattr(result, "in_flood", None)
+    values["in_landslide_zone"] = getattr(result, "in_landslide_zone", None)
+    values["flood_depth_m"] = getattr(result, "flood_depth_m", None)
+    values["landslide_distance_m"] = getattr(result, "landslide_distance_m", None)
+    return values
+
+
+@dataclass
+class HazardWritePlan:
+    """What an analysis writes to the case layer, with the state of each case when it was analysed.
+
+    `base` contains each analysed case's feature id and version, read just before the snapshot, and `points`
+    the WGS 84 point it was analysed at (None without a location). `communes` maps case id to (code, name)
+    or None (in no commune), and is None when no admin layer was given, so commune fields stay as they are;
+    `commune_index` then locates a case that moved since the snapshot.
+    """
+
+    base: CaseVersions
+    points: dict[str, Optional[tuple[float, float]]]
+    results: dict[str, Any]
+    priorities: dict[str, Optional[float]]
+    reasons: dict[str, str]
+    analysed_at: Any
+    weights: Any = None
+    communes: Optional[dict[str, Optional[tuple[str, str]]]] = None
+    commune_index: Any = None
+
+
+def plan_hazard_writes(
+    base: CaseVersions,
+    cases: Any,
+    analysis: HazardAnalysis,
+    weights: Any = None,
+    communes: Optional[Sequence[Any]] = None,
+    is_cancelled: Callable[[], bool] = lambda: False,
+) -> HazardWritePlan:
+    """Compute each analysed case's priority and reason, and locate it in `communes`. Runs on any thread.
+
+    The priority and reason come from priority_text.case_priority, with the case's snapshot values and its
+    hazard result, at the analysis time and with `weights`. They replace the analysis' priorities, so the
+    layer's priority always matches its reason. Cases absent from `base` (added after it was read) are
+    left out. Raises SosError when cancelled.
+    """
+    from .priority_text import case_priority
+
+    plan = HazardWritePlan(
+        base=base,
+        points={},
+        results=analysis.results,
+        priorities={},
+        reasons={},
+        analysed_at=analysis.analysed_at,
+        weights=weights,
+    )
+    for position, (case_id, point, attributes) in enumerate(zip(cases.ids, cases.points, cases.attributes)):
+        if position % 5000 == 0 and is_cancelled():
+            raise _analysis_cancelled_error()
+        if case_id not in base:
+            continue
+        plan.points[case_id] = point
+        values = case_values_with_hazards(attributes, analysis.results.get(case_id))
+        priority, reason = case_priority(values, analysis.analysed_at, weights)
+        plan.priorities[case_id] = priority
+        plan.reasons[case_id] = reason
+    # The analysis counted its own priorities; the layer gets these.
+    analysis.priorities = dict(plan.priorities)
+    if communes is not None:
+        from .core.communes import CommuneIndex
+
+        index = CommuneIndex(communes)
+        located = [(case_id, point) for case_id, point in plan.points.items() if point is not None]
+        found = index.locate([xy[0] for _, xy in located], [xy[1] for _, xy in located])
+        plan.communes = {case_id: None for case_id in plan.points}
+        for (case_id, _point), number in zip(located, found):
+            if number is not None:
+                commune = index.communes[number]
+                plan.communes[case_id] = (commune.code, commune.name)
+        plan.commune_index = index
+    return plan
+
+
+def _analysis_cancelled_error() -> SosError:
+    return SosError(
+        QCoreApplication.translate("SosTasks", "The hazard analysis was cancelled."),
+        "hazard analysis cancelled",
+    )
+
+
+@dataclass
+class HazardWriteResult(SliceResult):
+    """Result of a HazardSliceWriter: cases written, and those found changed since the snapshot."""
+
+    # Cases whose record changed since the snapshot: priority and reason computed again from their values.
+    recomputed: int = 0
+    # Cases that moved since the snapshot: their hazard fields stay unknown (NULL) until the next analysis.
+    moved: int = 0
+    # Cases no longer in the layer under the same feature id.
+    missing: int = 0
+    # Cases written that lie in a commune (0 without an admin layer).
+    in_commune: int = 0
+
+
+# Two points closer than this in degrees (about 1 mm) are the same location.
+_SAME_POINT_DEGREES = 1e-8
+
+
+class HazardSliceWriter(SliceLoop):
+    """Write a HazardWritePlan to the case layer on the main thread, one slice of cases per event loop turn.
+
+    Each slice reads the version of its cases. A case whose version is the one read before the snapshot
+    gets the analysis' values. A case changed since then (a fetch or a confirmed status change) keeps its
+    new record values. If it has not moved, its hazard fields are written, and its priority and reason are
+    computed again from its current values. If it moved, its hazard fields stay unknown (the fetch set
+    them to NULL) and only its commune is located again. `on_done(HazardWriteResult)` is called once.
+    """
+
+    def __init__(
+        self,
+        layer: QgsVectorLayer,
+        plan: HazardWritePlan,
+        on_done: Callable[[HazardWriteResult], None],
+        slice_size: int = DEFAULT_SLICE_SIZE,
+        on_progress: Optional[Callable[[float], None]] = None,
+    ) -> None:
+        # In feature id order, so that each slice reads and writes neighbouring rows of the file.
+        items = sorted(plan.points, key=lambda case_id: plan.base[case_id][0])
+        super().__init__(layer, items, HazardWriteResult(), on_done, slice_size, on_progress)
+        self.plan = plan
+        wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+        self.to_wgs84: Optional[QgsCoordinateTransform] = None
+        if layer.crs() != wgs84:
+            self.to_wgs84 = QgsCoordinateTransform(
+                layer.crs(), wgs84, QgsProject.instance().transformContext()
+            )
+
+    def write_all(self) -> HazardWriteResult:
+        """Write every case at once on the calling (main) thread, with the same checks, and return the result.
+
+        For Processing's postProcessAlgorithm, which must return when the layer is written. Raises SosError
+        when the provider rejects the change. on_done is not called.
+        """
+        self._write_slice(self.items)
+        self._done = True
+        self.position = self.result.written = len(self.items)
+        self.result.complete = True
+        if _layer_alive(self.layer):
+            CaseLayerStore(self.layer).refresh()
+        return self.result
+
+    def _write_slice(self, part: list[Any]) -> None:
+        plan = self.plan
+        result = self.result
+        store = CaseLayerStore(self.layer)
+        builder = HazardRowBuilder(self.layer.fields(), plan.analysed_at)
+        current = store.current_versions([plan.base[case_id][0] for case_id in part])
+        changes: dict[int, dict[int, Any]] = {}
+        changed: list[str] = []
+        for case_id in part:
+            fid, version = plan.base[case_id]
+            now = current.get(fid)
+            if now is None or now[0] != case_id:
+                result.missing += 1
+                continue
+            if now[1] != version:
+                changed.append(case_id)
+                continue
+            commune = self._commune_of(case_id)
+            changes[fid] = builder.row(
+                result=plan.results.get(case_id),
+                priority=plan.priorities.get(case_id),
+                reason=plan.reasons.get(case_id),
+                commune=commune,
+            )
+        if changed:
+            self._rows_of_changed(store, builder, changed, changes)
+        store.write_attribute_changes(changes)
+
+    def _commune_of(self, case_id: str) -> Any:
+        communes = self.plan.communes
+        if communes is None:
+            return KEEP
+        commune = communes.get(case_id)
+        if commune is not None:
+            self.result.in_commune += 1
+        return commune
+
+    def _rows_of_changed(
+        self,
+        store: CaseLayerStore,
+        builder: HazardRowBuilder,
+        case_ids: list[str],
+        changes: dict[int, dict[int, Any]],
+    ) -> None:
+        from .priority_text import case_priority
+
+        plan = self.plan
+        features = store.read_features([plan.base[case_id][0] for case_id in case_ids])
+        names = [field.name() for field in self.layer.fields()]
+        for case_id in case_ids:
+            fid = plan.base[case_id][0]
+            feature = features.get(fid)
+            if feature is None:
+                self.result.missing += 1
+                continue
+            point = self._wgs84_point(feature)
+            if not _same_point(point, plan.points.get(case_id)):
+                self.result.moved += 1
+                if plan.commune_index is not None:
+                    commune = self._locate(point)
+                    self.result.in_commune += commune is not None
+                    changes[fid] = builder.row(commune=commune, stamp=False)
+                continue
+            self.result.recomputed += 1
+            hazard = plan.results.get(case_id)
+            values = case_values_with_hazards(dict(zip(names, feature.attributes())), hazard)
+            priority, reason = case_priority(values, plan.analysed_at, plan.weights)
+            changes[fid] = builder.row(
+                result=hazard, priority=priority, reason=reason, commune=self._commune_of(case_id)
+            )
+
+    def _wgs84_point(self, feature: Any) -> Optional[tuple[float, float]]:
+        geometry = feature.geometry()
+        if geometry is None or geometry.isNull() or geometry.isEmpty():
+            return None
+        xy = geometry.asPoint() if not geometry.isMultipart() else geometry.asMultiPoint()[0]
+        if self.to_wgs84 is not None:
+            try:
+                xy = self.to_wgs84.transform(xy)
+            except QgsCsException:
+                return None
+        return (xy.x(), xy.y())
+
+    def _locate(self, point: Optional[tuple[float, float]]) -> Optional[tuple[str, str]]:
+        if point is None:
+            return None
+        found = self.plan.commune_index.locate([point[0]], [point[1]])[0]
+        if found is None:
+            return None
+        commune = self.plan.commune_index.communes[found]
+        return (commune.code, commune.name)
+
+    def _log_finish(self) -> None:
+        LOGGER.info(
+            "Hazard results written to %s: %d of %d cases, %d changed since the snapshot, %d moved, %d gone "
+            "(%d slices, %.3f s on the main thread, longest slice %.3f s)",
+            self.layer.name() if _layer_alive(self.layer) else "(removed)",
+            self.result.written,
+            self.result.total,
+            self.result.recomputed,
+            self.result.moved,
+            self.result.missing,
+            self.result.slices,
+            self.result.busy_s,
+            self.result.longest_slice_s,
+        )
+
+
+def _same_point(a: Optional[tuple[float, float]], b: Optional[tuple[float, float]]) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a[0] - b[0]) <= _SAME_POINT_DEGREES and abs(a[1] - b[1]) <= _SAME_POINT_DEGREES
+
+
+class AnalyseHazardsTask(_SosTask):
+    """Overlay the cases with the hazard layers and write hazard fields, priorities and communes in place.
+
+    The constructor must run on the main thread: it snapshots the case layer and the hazard layers, and
+    reads the priority weights and, when an admin layer is set, its communes (see
+    admin_communes_from_settings), unless they are given. run() reads the cases' versions and then the
+    snapshot, analyses, computes each case's priority with its reason and locates its commune. finished()
+    hands the results to a HazardSliceWriter, which writes them in slices on the main thread; the outcome is
+    reported after the last slice. Give `communes=[]` to leave the commune fields as they are.
     """
 
     def __init__(
@@ -641,21 +1086,46 @@ class AnalyseHazardsTask(_SosTask):
         landslide_layers: Sequence[QgsMapLayer],
         radius_m: float,
         on_done: Callable[[AnalyseOutcome], None],
+        weights: Any = None,
+        communes: Optional[Sequence[Any]] = None,
+        slice_size: int = DEFAULT_SLICE_SIZE,
     ) -> None:
         super().__init__(
             QCoreApplication.translate("SosTasks", "Analysing SOS cases against hazards"), on_done
         )
         self.layer = layer
         self.radius_m = float(radius_m)
+        self.slice_size = slice_size
         self.transform_context = QgsProject.instance().transformContext()
         self.case_source = snapshot_case_source(layer)
         self.case_crs = layer.crs()
         self.hazard_snapshots, self.snapshot_warnings = snapshot_hazard_sources(
             flood_layers, landslide_layers
         )
+        if weights is None:
+            from .settings import Settings
+
+            weights = Settings().priority_weights
+        self.weights = weights
+        if communes is None:
+            communes, warning = admin_communes_from_settings()
+            if warning:
+                self.snapshot_warnings.append(warning)
+        self.communes: Optional[list[Any]] = list(communes) if communes else None
         self.analysis: Optional[HazardAnalysis] = None
+        self.plan: Optional[HazardWritePlan] = None
+        self.writer: Optional[HazardSliceWriter] = None
+        self._stopped = False
+        # Read after finished(): QGIS may have deleted the QgsTask by then, so only Python attributes.
+        self.on_write_progress: Optional[Callable[[float], None]] = None
 
     def work(self) -> None:
+        self._work_with_gc_paused(self._analyse)
+
+    def _analyse(self) -> None:
+        # The versions first: a case changed between this read and the snapshot is then seen as changed
+        # when its slice is written, never the other way round.
+        base = read_case_versions(self.case_source)
         cases = read_case_snapshot(self.case_source, self.case_crs, self.transform_context)
         self.setProgress(5.0)
         self.analysis = analyse_snapshots(
@@ -664,13 +1134,35 @@ class AnalyseHazardsTask(_SosTask):
             self.radius_m,
             self.transform_context,
             is_cancelled=self.isCanceled,
-            on_progress=self.setProgress,
+            on_progress=lambda percent: self.setProgress(percent * 0.9),
+            weights=self.weights,
         )
+        self.plan = plan_hazard_writes(
+            base, cases, self.analysis, self.weights, self.communes, is_cancelled=self.isCanceled
+        )
+        self.setProgress(95.0)
+
+    def stop(self) -> None:
+        """Stop the analysis: cancel run() when it still runs, or stop writing slices. Safe after deletion.
+
+        Slices already written stay: each written case has its own consistent results.
+        """
+        self._stopped = True
+        if self.writer is not None:
+            self.writer.stop()
+            return
+        if not sip.isdeleted(self):
+            self.cancel()
+
+    def writing(self) -> bool:
+        """Return whether finished() handed the results to a writer that has slices left to write."""
+        return self.writer is not None and self.writer.active()
 
     def finished(self, result: bool) -> None:
         outcome = AnalyseOutcome(warnings=list(self.snapshot_warnings))
-        if not result or self.analysis is None:
-            if self.isCanceled():
+        if not result or self.analysis is None or self.plan is None or self._stopped:
+            self._release_gc()
+            if self.isCanceled() or self._stopped:
                 outcome.cancelled = True
                 outcome.message = QCoreApplication.translate(
                     "SosTasks", "The hazard analysis was cancelled. The case layer was not changed."
@@ -683,23 +1175,72 @@ class AnalyseHazardsTask(_SosTask):
             self._report(outcome)
             return
         if not _layer_alive(self.layer):
-            outcome.message = QCoreApplication.translate(
-                "SosTasks", "The case layer was removed during the hazard analysis; nothing was written."
+            self._release_gc()
+            outcome.message = _analysis_layer_removed_message()
+            self._report(outcome)
+            return
+        self.writer = HazardSliceWriter(
+            self.layer,
+            self.plan,
+            lambda written: self._on_written(outcome, written),
+            slice_size=self.slice_size,
+            on_progress=self._on_write_progress,
+        )
+        self.writer.start()
+
+    def _on_write_progress(self, fraction: float) -> None:
+        if self.on_write_progress is not None:
+            self.on_write_progress(95.0 + 5.0 * fraction)
+
+    def _on_written(self, outcome: AnalyseOutcome, written: HazardWriteResult) -> None:
+        self._release_gc()
+        outcome.write_s = written.busy_s
+        outcome.slices = written.slices
+        outcome.longest_slice_s = written.longest_slice_s
+        outcome.recomputed = written.recomputed
+        outcome.moved = written.moved
+        outcome.in_commune = written.in_commune
+        outcome.communes_assigned = self.communes is not None
+        if self.analysis is not None:
+            outcome.analysed_at = self.analysis.analysed_at
+        if written.error is not None:
+            outcome.error = written.error
+            outcome.message = error_message(written.error)
+            LOGGER.warning(
+                "Writing hazard results failed: %s (%s)", written.error.message, written.error.details
             )
             self._report(outcome)
             return
-        analysis = self.analysis
-        try:
-            CaseLayerStore(self.layer).apply_hazard_results(
-                analysis.results, analysis.priorities, analysis.analysed_at
-            )
-        except SosError as error:
-            outcome.error = error
-            outcome.message = error_message(error)
+        if not written.complete:
+            outcome.cancelled = True
+            if written.layer_removed:
+                outcome.message = _analysis_layer_removed_message()
+            else:
+                outcome.message = QCoreApplication.translate(
+                    "SosTasks",
+                    "The hazard analysis was stopped after the results of {written} of {total} cases were "
+                    "written. Run it again to analyse every case.",
+                ).format(written=written.written, total=written.total)
             self._report(outcome)
             return
-        fill_analyse_outcome(outcome, analysis)
+        fill_analyse_outcome(outcome, self.analysis)
+        if written.moved:
+            outcome.message += " " + QCoreApplication.translate(
+                "SosTasks",
+                "{} cases moved during the analysis; their hazard fields stay unknown until the next "
+                "analysis.",
+            ).format(written.moved)
+        if outcome.communes_assigned:
+            outcome.message += " " + QCoreApplication.translate(
+                "SosTasks", "{} cases lie in a commune of the admin layer."
+            ).format(written.in_commune)
         self._report(outcome)
+
+
+def _analysis_layer_removed_message() -> str:
+    return QCoreApplication.translate(
+        "SosTasks", "The case layer was removed during the hazard analysis; the rest was not written."
+    )
 
 
 def fill_analyse_outcome(outcome: AnalyseOutcome, analysis: HazardAnalysis) -> None:

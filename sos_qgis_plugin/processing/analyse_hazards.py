@@ -18,7 +18,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..case_layer import CaseLayerStore
 from ..core.errors import SosError
 from ..gui import error_message
 from ..hazard_layers import (
@@ -27,6 +26,7 @@ from ..hazard_layers import (
     snapshot_case_source,
     snapshot_hazard_sources,
 )
+from ..tasks import HazardSliceWriter, plan_hazard_writes, read_case_versions
 
 
 class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
@@ -41,6 +41,7 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
     FLOOD_LAYERS = "FLOOD_LAYERS"
     LANDSLIDE_LAYERS = "LANDSLIDE_LAYERS"
     LANDSLIDE_RADIUS = "LANDSLIDE_RADIUS"
+    ADMIN_LAYER = "ADMIN_LAYER"
     IN_FLOOD = "IN_FLOOD"
     IN_LANDSLIDE_ZONE = "IN_LANDSLIDE_ZONE"
     UNKNOWN = "UNKNOWN"
@@ -52,6 +53,9 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
         self._case_source: Any = None
         self._snapshots: list = []
         self._analysis: Any = None
+        self._weights: Any = None
+        self._communes: Optional[list] = None
+        self._plan: Any = None
 
     def createInstance(self) -> AnalyseHazardsAlgorithm:
         return AnalyseHazardsAlgorithm()
@@ -71,7 +75,9 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
             "hazard_note and priority into the case layer. A case counts as near a landslide within the "
             "landslide radius, in metres, unless a point has its own radius in a field radius_m or "
             "danger_radius_m. A case that cannot be analysed gets an empty (unknown) value, never 'not in "
-            "flood'. Invalid hazard polygons are repaired and counted.",
+            "flood'. Invalid hazard polygons are repaired and counted. The priority uses the weights of the "
+            "plugin's settings, and priority_reason says in a few words why. With an admin layer, each "
+            "case's commune_code and commune_name are filled too.",
         )
 
     def initAlgorithm(self, configuration: Optional[dict] = None) -> None:
@@ -106,6 +112,14 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
         )
         radius.setDefaultUnit(QgsUnitTypes.DistanceUnit.DistanceMeters)
         self.addParameter(radius)
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ADMIN_LAYER,
+                QCoreApplication.translate("SosAnalyseHazards", "Admin layer (communes)"),
+                [QgsProcessing.SourceType.TypeVectorPolygon],
+                optional=True,
+            )
+        )
         for name, description in (
             (self.IN_FLOOD, QCoreApplication.translate("SosAnalyseHazards", "Cases in a flood zone")),
             (
@@ -142,6 +156,17 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
         self._snapshots, warnings = snapshot_hazard_sources(flood_layers, landslide_layers)
         for warning in warnings:
             feedback.reportError(warning)
+        from ..settings import Settings
+
+        self._weights = Settings().priority_weights
+        admin_layer = self.parameterAsVectorLayer(parameters, self.ADMIN_LAYER, context)
+        if admin_layer is not None:
+            from ..admin_layers import read_communes
+
+            try:
+                self._communes = read_communes(admin_layer, transform_context=context.transformContext())
+            except SosError as error:
+                raise QgsProcessingException(error_message(error)) from error
         return True
 
     def processAlgorithm(
@@ -149,6 +174,8 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
     ) -> dict:
         radius_m = self.parameterAsDouble(parameters, self.LANDSLIDE_RADIUS, context)
         try:
+            # The versions first, so that a case changed before the write is seen as changed.
+            base = read_case_versions(self._case_source)
             cases = read_case_snapshot(self._case_source, self._layer.crs(), context.transformContext())
             self._analysis = analyse_snapshots(
                 cases,
@@ -156,7 +183,11 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
                 radius_m,
                 context.transformContext(),
                 is_cancelled=feedback.isCanceled,
-                on_progress=feedback.setProgress,
+                on_progress=lambda percent: feedback.setProgress(percent * 0.9),
+                weights=self._weights,
+            )
+            self._plan = plan_hazard_writes(
+                base, cases, self._analysis, self._weights, self._communes, feedback.isCanceled
             )
         except SosError as error:
             raise QgsProcessingException(error_message(error)) from error
@@ -165,16 +196,13 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
         return self._outputs()
 
     def postProcessAlgorithm(self, context: QgsProcessingContext, feedback: QgsProcessingFeedback) -> dict:
-        analysis = self._analysis
         try:
-            written = CaseLayerStore(self._layer).apply_hazard_results(
-                analysis.results, analysis.priorities, analysis.analysed_at
-            )
+            written = HazardSliceWriter(self._layer, self._plan, lambda result: None).write_all()
         except SosError as error:
             raise QgsProcessingException(error_message(error)) from error
         feedback.pushInfo(
             QCoreApplication.translate("SosAnalyseHazards", "Hazard fields written for {} cases.").format(
-                written
+                written.written - written.missing - written.moved
             )
         )
         return self._outputs()

@@ -24,7 +24,7 @@ from qgis.core import (
     QgsProcessingUtils,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QThread
 
 from ..case_layer import CaseLayerStore, gpkg_path_of, outbox_path_of, update_sync_states
 from ..core.errors import SosError
@@ -229,6 +229,9 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
                 )
         if report.error is not None:
             LOGGER.warning("sos:setstatus stopped: %s (%s)", report.error.message, report.error.details)
+            # QGIS skips postProcessAlgorithm after an exception, so the layer is updated here: the cases
+            # confirmed before the error, and every case's sync_state (sent or failed) from the outbox.
+            self._write_back(self._thread_layer(), feedback)
             raise QgsProcessingException(
                 QCoreApplication.translate(
                     "SosSetStatus",
@@ -258,18 +261,36 @@ class SetStatusAlgorithm(QgsProcessingAlgorithm):
         return team
 
     def postProcessAlgorithm(self, context: QgsProcessingContext, feedback: QgsProcessingFeedback) -> dict:
-        # The confirmed cases, and the server's current cases of the conflicts, shown on the input layer.
-        cases = self._server_cases
-        if self._layer is not None and "id" in self._layer.fields().names():
-            try:
-                if cases:
-                    CaseLayerStore(self._layer).apply_confirmed_cases(cases)
-                if outbox_path_of(self._layer) == self._outbox_path:
-                    update_sync_states(self._layer)
-            except SosError as error:
-                # The service has the changes; the layer catches up on its next refresh.
-                feedback.reportError(error_message(error))
+        self._write_back(self._layer, feedback)
         return self._outputs()
+
+    def _thread_layer(self) -> Any:
+        """Return the input layer when this thread owns it, else a new layer on the same source.
+
+        processAlgorithm runs on a worker thread when QGIS runs the algorithm in the background, and a
+        project layer may only be used on the main thread. A layer created here has its own connection
+        to the GeoPackage, and the project layer reads what it wrote the next time it reads features.
+        """
+        layer = self._layer
+        if layer is None or layer.thread() is QThread.currentThread():
+            return layer
+        copy = QgsVectorLayer(layer.source(), layer.name(), layer.providerType())
+        return copy if copy.isValid() else None
+
+    def _write_back(self, layer: Any, feedback: QgsProcessingFeedback) -> None:
+        """Show the confirmed cases, the server's cases of the conflicts and each sync state on `layer`."""
+        if layer is None or "id" not in layer.fields().names():
+            return
+        try:
+            if self._server_cases:
+                CaseLayerStore(layer).apply_confirmed_cases(self._server_cases)
+            # Only once: a second call (the error path, then QGIS) must not write the cases twice.
+            self._server_cases = []
+            if outbox_path_of(layer) == self._outbox_path:
+                update_sync_states(layer)
+        except SosError as error:
+            # The service and the outbox have the changes; the layer catches up on its next refresh.
+            feedback.reportError(error_message(error))
 
     def _outputs(self) -> dict:
         return {

@@ -317,3 +317,113 @@ def test_fetchcases_keeps_pending_case(real_server, officer_authcfg, fetched_gpk
     assert kept["status"] == feature["status"]
     assert kept["version"] == version
     assert kept["sync_state"] == "pending"
+
+
+@pytest.fixture
+def unavailable_url():
+    """The URL of a loopback server that answers 503 to every request; it stops when the test ends."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Unavailable(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = b'{"type": "about:blank", "title": "Service Unavailable", "status": 503}'
+            self.send_response(503)
+            self.send_header("Content-Type", "application/problem+json")
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = _answer  # noqa: N815 - the names http.server calls
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_setstatus_unavailable_marks_sent(
+    real_server, officer_authcfg, fetched_gpkg, qgis_new_project, unavailable_url
+):
+    from types import SimpleNamespace
+
+    cases = _cases_layer(fetched_gpkg)
+    QgsProject.instance().addMapLayer(cases)
+    fid = sorted(cases.allFeatureIds())[0]
+    cases.selectByIds([fid])
+
+    with pytest.raises(QgsProcessingException):
+        _set_status(SimpleNamespace(url=unavailable_url), officer_authcfg, cases, "supported")
+
+    assert cases.getFeature(fid)["sync_state"] == "sent"
+    assert cases.getFeature(fid)["status"] == "needs_help"
+
+
+def test_setstatus_unavailable_others_empty(
+    real_server, officer_authcfg, fetched_gpkg, qgis_new_project, unavailable_url
+):
+    from types import SimpleNamespace
+
+    cases = _cases_layer(fetched_gpkg)
+    QgsProject.instance().addMapLayer(cases)
+    fids = sorted(cases.allFeatureIds())
+    cases.selectByIds([fids[0]])
+
+    with pytest.raises(QgsProcessingException):
+        _set_status(SimpleNamespace(url=unavailable_url), officer_authcfg, cases, "supported")
+
+    assert cases.getFeature(fids[1])["sync_state"] == NULL
+
+
+def test_analysehazards_writes_reason(fetched_gpkg, shared_dir, qgis_new_project):
+    from sos_qgis_plugin.case_layer import from_qdatetime
+    from sos_qgis_plugin.priority_text import case_priority
+    from sos_qgis_plugin.settings import Settings
+
+    cases = _cases_layer(fetched_gpkg)
+    floods = QgsVectorLayer(
+        str(shared_dir / "data" / "hazards" / "dfo_flood_events_daklak_1986_2018.gpkg"), "f", "ogr"
+    )
+    QgsProject.instance().addMapLayers([cases, floods])
+
+    _run("sos:analysehazards", {"INPUT": cases, "FLOOD_LAYERS": [floods], "LANDSLIDE_RADIUS": 1000.0})
+
+    weights = Settings().priority_weights
+    for feature in list(cases.getFeatures())[::50]:
+        values = dict(zip(feature.fields().names(), feature.attributes()))
+        priority, reason = case_priority(values, from_qdatetime(feature["analysed_at"]), weights)
+        assert feature["priority_reason"] == reason, feature["id"]
+        assert feature["priority"] == pytest.approx(priority, abs=0.05), feature["id"]
+
+
+def test_analysehazards_communes_match(fetched_gpkg, shared_dir, qgis_new_project):
+    from sos_qgis_plugin.admin_layers import assign_communes
+
+    admin_path = shared_dir / "data" / "admin" / "daklak_admin_2025.gpkg"
+    if not admin_path.is_file():
+        pytest.skip("the commune layer is absent from ../shared/data")
+    cases = _cases_layer(fetched_gpkg)
+    admin = QgsVectorLayer(f"{admin_path}|layername=daklak_communes_2025", "communes", "ogr")
+    floods = QgsVectorLayer(
+        str(shared_dir / "data" / "hazards" / "dfo_flood_events_daklak_1986_2018.gpkg"), "f", "ogr"
+    )
+    QgsProject.instance().addMapLayers([cases, floods, admin])
+    parameters = {"INPUT": cases, "FLOOD_LAYERS": [floods], "LANDSLIDE_RADIUS": 1000.0, "ADMIN_LAYER": admin}
+
+    _run("sos:analysehazards", parameters)
+    ours = {feature["id"]: feature["commune_code"] for feature in cases.getFeatures()}
+    index = cases.fields().indexFromName("commune_code")
+    cases.dataProvider().changeAttributeValues({fid: {index: NULL} for fid in cases.allFeatureIds()})
+    assign_communes(cases, admin)
+    theirs = {feature["id"]: feature["commune_code"] for feature in cases.getFeatures()}
+
+    assert sum(1 for code in ours.values() if code != NULL) > 0
+    assert ours == theirs
