@@ -347,12 +347,12 @@ class SosPlugin:
             QgsApplication.taskManager().progressChanged.disconnect(self._on_task_progress)
             self._loaded_signals = False
 
-        # A fetch stops between two slices: what was written stays, and no sync state is stored, so the
-        # next start fetches the rest. The outbox is a separate file that nothing here touches.
-        from .tasks import FetchCasesTask
+        # A fetch or an analysis stops between two slices: what was written stays, and no sync state is
+        # stored, so the next start fetches the rest. The outbox is a separate file that nothing here touches.
+        from .tasks import AnalyseHazardsTask, FetchCasesTask
 
         for task in list(self.tasks):
-            if isinstance(task, FetchCasesTask):
+            if isinstance(task, (FetchCasesTask, AnalyseHazardsTask)):
                 task.stop()
             elif not sip.isdeleted(task):
                 task.cancel()
@@ -1048,6 +1048,11 @@ class SosPlugin:
             # Hazard fields and priorities of every case may have changed.
             self.dock.refresh_cases(None)
         self._on_task_done(result)
+        # A VN-2000 layer without datum shift or a layer far from the cases changes what the counts mean, so
+        # each warning stays in the message bar until the officer closes it.
+        for warning in getattr(result, "warnings", []):
+            LOGGER.warning("Hazard analysis: %s", warning)
+            self._push(warning, Qgis.MessageLevel.Warning)
 
     def _on_task_done(self, result: Any) -> None:
         error = getattr(result, "error", None)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsPointClusterRenderer, QgsSingleSymbolRenderer, QgsSymbol, QgsWkbTypes
+from qgis.core import Qgis, QgsPointClusterRenderer, QgsSingleSymbolRenderer, QgsSymbol, QgsWkbTypes
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QPushButton
 
@@ -149,3 +149,26 @@ def test_restyle_survives_refetch_and_restart(plugin, sos_server, tmp_path, qgis
     reopened = plugin.ensure_case_layer()
 
     assert isinstance(reopened.renderer(), QgsSingleSymbolRenderer)
+
+
+def test_analysis_warning_reaches_message_bar(plugin, sos_server, tmp_path, qgis_iface):
+    from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+
+    from sos_qgis_plugin.hazard_layers import tag_hazard_layer
+
+    _import_cases(sos_server, tmp_path, 3)
+    _fetch(plugin)
+    # A flood outline in the Atlantic, far from every case near 108° E, 12.5° N.
+    far_away = QgsVectorLayer("Polygon?crs=EPSG:4326", "Far flood", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((-30 10, -29 10, -29 11, -30 11, -30 10))"))
+    far_away.dataProvider().addFeatures([feature])
+    QgsProject.instance().addMapLayer(far_away)
+    tag_hazard_layer(far_away, "flood")
+    qgis_iface.messageBar().clear_messages()
+
+    plugin.analyse_hazards()
+    assert _process_events_until(lambda: not plugin.tasks), "the analysis did not end"
+
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("Far flood" in message for message in warnings), warnings
