@@ -84,6 +84,8 @@ DENSE_MIN_CASES = 20
 DENSE_MAX_AREA_SHARE = 0.25
 # Simplification tolerance of the commune boundaries, as a share of the admin layer's larger side.
 BOUNDARY_SIMPLIFY_SHARE = 3e-4
+# Font size of the commune table's rows, in points.
+TABLE_CONTENT_POINTS = 8.0
 
 
 @dataclass
@@ -130,12 +132,25 @@ def _is_unknown(value: Any) -> bool:
 
 
 def _naive_vietnam_time(value: Any) -> Optional[datetime]:
-    moment = from_qdatetime(value)
-    return None if moment is None else to_vietnam_time(moment).replace(tzinfo=None)
+    moment = value if isinstance(value, datetime) else from_qdatetime(value)
+    if moment is None:
+        return None
+    try:
+        return to_vietnam_time(moment).replace(tzinfo=None)
+    except OverflowError:
+        # A wrong clock at the end of year 9999 (or the start of year 1) has no Vietnam time.
+        return datetime.max if moment.year > 1 else datetime.min
 
 
-def read_case_data(case_layer: QgsVectorLayer, feedback: Optional[QgsFeedback] = None) -> CaseData:
+def read_case_data(
+    case_layer: QgsVectorLayer,
+    feedback: Optional[QgsFeedback] = None,
+    data_time: Optional[datetime] = None,
+) -> CaseData:
     """Read the totals, the creation timeline and the trusted extent of a case layer in one pass.
+
+    `data_time`, an aware datetime, bounds the timeline (see build_timeline). It defaults to the newest
+    `updated_at` of the cases, or now when no case has one.
 
     People waiting sums `people_count` of cases whose status is open (needs help or in progress). A case
     with an unknown count adds none and is counted in `people_unknown_cases`, and households and the hazard
@@ -189,7 +204,7 @@ def read_case_data(case_layer: QgsVectorLayer, feedback: Optional[QgsFeedback] =
     extent = trusted_extent if trusted_extent is not None else any_extent
     return CaseData(
         totals=totals,
-        timeline=build_timeline(dated),
+        timeline=build_timeline(dated, _naive_vietnam_time(data_time or totals.newest_update)),
         extent=extent,
         dense_extent=dense_extent(centres, extent),
     )
@@ -359,6 +374,28 @@ def _map_layer_order(
     if boundary_layer is not None:
         hazards.append(boundary_layer)
     return [case_layer] + sorted(hazards, key=rank)
+
+
+def check_admin_layer(admin_layer: Any) -> None:
+    """Raise SosError unless `admin_layer` is a valid polygon layer, the only kind that contains communes.
+
+    A point layer, such as the case layer picked by mistake, would give a commune per point and put every
+    case outside every commune, so it is rejected before any work.
+    """
+    if (
+        isinstance(admin_layer, QgsVectorLayer)
+        and admin_layer.isValid()
+        and admin_layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry
+    ):
+        return
+    name = admin_layer.name() if isinstance(admin_layer, QgsMapLayer) else str(admin_layer)
+    raise SosError(
+        QCoreApplication.translate(
+            "SosReport",
+            "The admin layer {} is not a valid polygon layer. Choose the layer of commune polygons.",
+        ).format(name),
+        details=f"admin layer {admin_layer!r}",
+    )
 
 
 def boundary_layer_for_map(admin_layer: QgsMapLayer) -> Optional[QgsVectorLayer]:
@@ -715,7 +752,7 @@ def _cell_text(row: dict[str, Any], key: str) -> Any:
 
 def _table_cells(rows: Sequence[dict[str, Any]], total: dict[str, Any]) -> list[list[QgsTableCell]]:
     contents = []
-    bold = _text_format(8, bold=True)
+    bold = _text_format(TABLE_CONTENT_POINTS, bold=True)
     for row in [*rows, total]:
         cells = []
         for key, _ in _table_columns():
@@ -755,7 +792,7 @@ def add_commune_table(
     extras = [row for row in rows if row["kind"] != _COMMUNE_ROW and row["cases"] > 0]
     total: dict[str, Any] = {
         "kind": "total",
-        "name": QCoreApplication.translate("SosReport", "Total ({} communes)").format(len(communes)),
+        "name": QCoreApplication.translate("SosReport", "Total (communes: {})").format(len(communes)),
     }
     for key in _COUNT_KEYS:
         total[key] = sum(row[key] for row in rows)
@@ -769,7 +806,7 @@ def add_commune_table(
     table.setHeaders(headers)
     table.setIncludeTableHeader(True)
     table.setHeaderTextFormat(_text_format(7, bold=True))
-    table.setContentTextFormat(_text_format(8))
+    table.setContentTextFormat(_text_format(TABLE_CONTENT_POINTS))
     table.setCellMargin(1.0)
     table.setGridStrokeWidth(0.2)
     table.setGridColor(QColor("#999999"))
@@ -785,21 +822,64 @@ def add_commune_table(
     frame.attemptResize(QgsLayoutSize(width, height, MM))
     table.addFrame(frame)
 
-    shown_communes = communes
-    table.setTableContents(_table_cells(shown_communes + extras, total))
-    if table.totalHeight() > height:
-        shown_communes = sorted(
-            communes,
-            key=lambda row: (-row["waiting_cases"], -row["people_waiting"], -row["households_waiting"]),
-        )
-        count = len(shown_communes)
-        while count > 0:
-            count -= 1
-            table.setTableContents(_table_cells(shown_communes[:count] + extras, total))
-            if table.totalHeight() <= height:
-                break
-        shown_communes = shown_communes[:count]
+    shown_communes = _fit_communes(table, communes, extras, total, height)
     return table, len(communes) - len(shown_communes)
+
+
+def _fits(
+    table: QgsLayoutItemManualTable,
+    communes: Sequence[dict[str, Any]],
+    extras: Sequence[dict[str, Any]],
+    total: dict[str, Any],
+    height: float,
+) -> bool:
+    """Lay the table out with these rows and return whether it fits in `height` mm (one layout pass)."""
+    table.setTableContents(_table_cells([*communes, *extras], total))
+    return table.totalHeight() <= height
+
+
+def _fit_communes(
+    table: QgsLayoutItemManualTable,
+    communes: list[dict[str, Any]],
+    extras: list[dict[str, Any]],
+    total: dict[str, Any],
+    height: float,
+) -> list[dict[str, Any]]:
+    """Fill the table with the most communes that fit in `height` mm and return the communes shown.
+
+    A row is never lower than its 8-point text (2.8 mm), so at most `height / 2.8` communes can fit, and
+    only that many of the communes with the most cases waiting are laid out. A binary search then finds
+    how many fit, so a layer of 3,000 communes takes about ten layout passes of at most 70 rows each.
+    """
+    if len(communes) <= _max_rows(height) and _fits(table, communes, extras, total, height):
+        return communes
+    ranked = sorted(
+        communes,
+        key=lambda row: (-row["waiting_cases"], -row["people_waiting"], -row["households_waiting"]),
+    )
+    # The first `fitting` communes fit, and the first `failing` do not. Zero communes count as fitting even
+    # when the extra and total rows alone overflow, so the table then shows just those rows.
+    fitting, failing = 0, min(len(ranked), _max_rows(height) + 1)
+    while _fits(table, ranked[:failing], extras, total, height):
+        # Only a font lower than its point size gets here: grow the trial until it overflows.
+        if failing == len(ranked):
+            return ranked
+        fitting, failing = failing, min(len(ranked), failing * 2)
+    while failing - fitting > 1:
+        middle = (fitting + failing) // 2
+        if _fits(table, ranked[:middle], extras, total, height):
+            fitting = middle
+        else:
+            failing = middle
+    shown = ranked[:fitting]
+    table.setTableContents(_table_cells([*shown, *extras], total))
+    return shown
+
+
+def _max_rows(height: float) -> int:
+    """Return an upper bound of the table rows that fit in `height` mm, from the content font size."""
+    smallest_row_mm = TABLE_CONTENT_POINTS * 25.4 / 72.0
+    return int(height / smallest_row_mm) + 1
 
 
 # --- The report ---------------------------------------------------------------------------------------------
@@ -820,10 +900,10 @@ def _people_text(totals: CaseTotals) -> str:
         return QCoreApplication.translate("SosReport", "People waiting: {}").format(totals.people_waiting)
     if unknown >= waiting:
         return QCoreApplication.translate(
-            "SosReport", "People waiting: unknown (count missing in {} of {} waiting cases)"
+            "SosReport", "People waiting: unknown (waiting cases without a count: {} of {})"
         ).format(unknown, waiting)
     return QCoreApplication.translate(
-        "SosReport", "People waiting: at least {} (count missing in {} of {} waiting cases)"
+        "SosReport", "People waiting: at least {} (waiting cases without a count: {} of {})"
     ).format(totals.people_waiting, unknown, waiting)
 
 
@@ -835,25 +915,25 @@ def _households_text(totals: CaseTotals) -> str:
         )
     if unknown >= waiting:
         return QCoreApplication.translate(
-            "SosReport", "Households waiting: unknown (count missing in {} of {} waiting cases)"
+            "SosReport", "Households waiting: unknown (waiting cases without a count: {} of {})"
         ).format(unknown, waiting)
     return QCoreApplication.translate(
-        "SosReport", "Households waiting: at least {} (count missing in {} of {} waiting cases)"
+        "SosReport", "Households waiting: at least {} (waiting cases without a count: {} of {})"
     ).format(totals.households_waiting, unknown, waiting)
 
 
 def _flood_text(totals: CaseTotals) -> str:
     unknown, waiting = totals.flood_unknown_cases, totals.waiting_cases
     if unknown == 0:
-        return QCoreApplication.translate("SosReport", "Waiting in a flood zone: {} cases").format(
+        return QCoreApplication.translate("SosReport", "Cases waiting in a flood zone: {}").format(
             totals.waiting_in_flood
         )
     if unknown >= waiting:
         return QCoreApplication.translate(
-            "SosReport", "Waiting in a flood zone: unknown (not analysed for {} of {} waiting cases)"
+            "SosReport", "Cases waiting in a flood zone: unknown (waiting cases not analysed: {} of {})"
         ).format(unknown, waiting)
     return QCoreApplication.translate(
-        "SosReport", "Waiting in a flood zone: at least {} cases (not analysed for {} of {} waiting cases)"
+        "SosReport", "Cases waiting in a flood zone: at least {} (waiting cases not analysed: {} of {})"
     ).format(totals.waiting_in_flood, unknown, waiting)
 
 
@@ -861,27 +941,27 @@ def _landslide_text(totals: CaseTotals) -> str:
     unknown, waiting = totals.landslide_unknown_cases, totals.waiting_cases
     if unknown == 0:
         return QCoreApplication.translate(
-            "SosReport", "Waiting in or near a landslide zone: {} cases"
+            "SosReport", "Cases waiting in or near a landslide zone: {}"
         ).format(totals.waiting_in_landslide)
     if unknown >= waiting:
         return QCoreApplication.translate(
             "SosReport",
-            "Waiting in or near a landslide zone: unknown (not analysed for {} of {} waiting cases)",
+            "Cases waiting in or near a landslide zone: unknown (waiting cases not analysed: {} of {})",
         ).format(unknown, waiting)
     return QCoreApplication.translate(
         "SosReport",
-        "Waiting in or near a landslide zone: at least {} cases (not analysed for {} of {} waiting cases)",
+        "Cases waiting in or near a landslide zone: at least {} (waiting cases not analysed: {} of {})",
     ).format(totals.waiting_in_landslide, unknown, waiting)
 
 
 def _totals_text(totals: CaseTotals) -> str:
     lines = [
-        QCoreApplication.translate("SosReport", "Waiting for help: {} cases").format(totals.waiting_cases),
+        QCoreApplication.translate("SosReport", "Cases waiting for help: {}").format(totals.waiting_cases),
         _people_text(totals),
         _households_text(totals),
         _flood_text(totals),
         _landslide_text(totals),
-        QCoreApplication.translate("SosReport", "Supported: {} cases").format(
+        QCoreApplication.translate("SosReport", "Cases supported: {}").format(
             totals.by_status.get("supported", 0)
         ),
         QCoreApplication.translate("SosReport", "All cases in the layer: {}").format(totals.cases),
@@ -921,11 +1001,14 @@ def build_situation_report(
     commune polygons, is drawn on the map as grey boundaries and listed in the legend, and it is left out of
     `hazard_layers` when it is there too. `data_time` is an aware datetime shown in Vietnam time. It
     defaults to the newest `updated_at` of the cases. Main thread only. Raises SosError when the layer is
-    not a case layer, the output folder is missing, the user cancels, or the export fails.
+    not a case layer, the admin layer is not a polygon layer, the output folder is missing, the user
+    cancels, or the export fails.
     """
     path = _check_output(out_pdf)
+    if admin_layer is not None:
+        check_admin_layer(admin_layer)
     project = project if project is not None else QgsProject.instance()
-    data = read_case_data(case_layer, feedback)
+    data = read_case_data(case_layer, feedback, data_time)
     if data_time is None:
         data_time = data.totals.newest_update
     title = title or QCoreApplication.translate("SosReport", "Situation report: SOS cases")
@@ -1099,7 +1182,8 @@ def _fill_table_page(
     chart.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
     chart.attemptMove(QgsLayoutPoint(chart_x, table_top, MM), page=1)
     chart.attemptResize(QgsLayoutSize(chart_width, chart_height, MM))
-    caption_height = 11.0
+    # Two lines of 8.5-point text, and about one more for each sentence on cases left out of the chart.
+    caption_height = 11.0 + 4.5 * (bool(timeline.undated) + bool(timeline.out_of_window))
     add_label(
         layout,
         chart_caption(timeline),
@@ -1186,8 +1270,8 @@ def _add_table_with_notes(
         notes.append(
             QCoreApplication.translate(
                 "SosReport",
-                "The communes with the most cases waiting are shown. {} more communes are left out of the "
-                "table but counted in the total.",
+                "The communes with the most cases waiting are shown. Communes left out of the table but "
+                "counted in the total: {}.",
             ).format(left_out)
         )
     if notes:

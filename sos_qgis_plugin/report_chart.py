@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication, QPointF, QRect, QRectF, QSize, Qt
@@ -17,10 +17,16 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from qgis.PyQt.QtSvg import QSvgGenerator
 
 from .core.statuses import STATUS_COLOURS, STATUSES
+from .core.timeutil import to_vietnam_time
 from .style import UNKNOWN_STATUS_COLOUR, status_display_name
 
 # Spans up to this long are counted per hour, longer ones per day.
 HOURLY_MAX_SPAN = timedelta(hours=72)
+# The chart shows at most this span before the newest plausible creation time. Older cases, such as those
+# from a phone whose clock reads 1970, are left out and counted in the caption.
+MAX_WINDOW = timedelta(days=60)
+# A creation time later than the time of the data plus this slack comes from a wrong clock.
+FUTURE_SLACK = timedelta(days=1)
 
 # Drawing units per millimetre of the chart on paper: the SVG is drawn at this density, then scaled to the
 # picture item, so font sizes below are in points on paper.
@@ -35,14 +41,16 @@ class CaseTimeline:
     """Cases created per time bucket and status, in Vietnam time.
 
     `bucket_starts` are naive Vietnam times, one per bucket, without gaps. `counts[status][i]` is the
-    number of cases created in bucket i whose current status is `status`, and `undated` counts cases
-    without a creation time, which the chart leaves out.
+    number of cases created in bucket i whose current status is `status`. The chart leaves out the cases
+    counted in `undated`, which have no creation time, and in `out_of_window`, whose creation time is
+    after the time of the data or more than MAX_WINDOW before the newest plausible one.
     """
 
     bucket_starts: list[datetime] = field(default_factory=list)
     hourly: bool = True
     counts: dict[str, list[int]] = field(default_factory=dict)
     undated: int = 0
+    out_of_window: int = 0
 
     def total(self) -> int:
         return sum(sum(values) for values in self.counts.values())
@@ -54,12 +62,18 @@ def _bucket_start(moment: datetime, hourly: bool) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def build_timeline(cases: Iterable[tuple[Optional[datetime], Optional[str]]]) -> CaseTimeline:
+def build_timeline(
+    cases: Iterable[tuple[Optional[datetime], Optional[str]]], data_time: Optional[datetime] = None
+) -> CaseTimeline:
     """Count cases per creation hour (spans up to 72 h) or creation day, split by current status.
 
     `cases` yields (created_at, status) pairs, with created_at a naive Vietnam time or None. A status outside
-    STATUSES, or None, is counted under "other". Cases without a creation time are counted in `undated` only.
+    STATUSES, or None, is counted under "other". Cases without a creation time are counted in `undated`
+    only. `data_time`, a naive Vietnam time, defaults to now. A creation time more than a day after it, or
+    more than 60 days before the newest creation time left, is taken for a wrong phone clock: the case is
+    counted in `out_of_window` only, so the chart never spans more than about 60 days.
     """
+    latest_plausible = (data_time or _vietnam_now()) + FUTURE_SLACK
     dated: list[tuple[datetime, str]] = []
     undated = 0
     for created_at, status in cases:
@@ -67,22 +81,37 @@ def build_timeline(cases: Iterable[tuple[Optional[datetime], Optional[str]]]) ->
             undated += 1
             continue
         dated.append((created_at, status if status in STATUSES else _OTHER_STATUS))
-    if not dated:
-        return CaseTimeline(undated=undated)
+    in_time = [(moment, status) for moment, status in dated if moment <= latest_plausible]
+    if in_time:
+        earliest_shown = max(moment for moment, _ in in_time) - MAX_WINDOW
+        in_time = [(moment, status) for moment, status in in_time if moment >= earliest_shown]
+    out_of_window = len(dated) - len(in_time)
+    if not in_time:
+        return CaseTimeline(undated=undated, out_of_window=out_of_window)
 
-    first = min(moment for moment, _ in dated)
-    last = max(moment for moment, _ in dated)
+    first = min(moment for moment, _ in in_time)
+    last = max(moment for moment, _ in in_time)
     hourly = last - first <= HOURLY_MAX_SPAN
     step = timedelta(hours=1) if hourly else timedelta(days=1)
     start = _bucket_start(first, hourly)
     bucket_count = int((_bucket_start(last, hourly) - start) / step) + 1
 
     counts: dict[str, list[int]] = {}
-    for moment, status in dated:
+    for moment, status in in_time:
         index = int((_bucket_start(moment, hourly) - start) / step)
         counts.setdefault(status, [0] * bucket_count)[index] += 1
     bucket_starts = [start + step * index for index in range(bucket_count)]
-    return CaseTimeline(bucket_starts=bucket_starts, hourly=hourly, counts=counts, undated=undated)
+    return CaseTimeline(
+        bucket_starts=bucket_starts,
+        hourly=hourly,
+        counts=counts,
+        undated=undated,
+        out_of_window=out_of_window,
+    )
+
+
+def _vietnam_now() -> datetime:
+    return to_vietnam_time(datetime.now(timezone.utc)).replace(tzinfo=None)
 
 
 def _status_order(timeline: CaseTimeline) -> list[str]:
@@ -115,8 +144,9 @@ def _font(points: float, bold: bool = False) -> QFont:
     return font
 
 
-def _bucket_label(start: datetime, hourly: bool) -> str:
-    return start.strftime("%H:00\n%d/%m") if hourly else start.strftime("%d/%m")
+def _bucket_label(start: datetime, hourly: bool, with_year: bool) -> str:
+    day = start.strftime("%d/%m/%Y" if with_year else "%d/%m")
+    return start.strftime("%H:00") + "\n" + day if hourly else day
 
 
 def write_timeline_svg(timeline: CaseTimeline, path: str, width_mm: float, height_mm: float) -> None:
@@ -225,13 +255,15 @@ def _draw_timeline(painter: QPainter, timeline: CaseTimeline, width: int, height
     painter.drawLine(plot.bottomLeft(), plot.topLeft())
 
     # Time labels under the axis, thinned so that they do not overlap.
-    sample = _bucket_label(timeline.bucket_starts[0], timeline.hourly).split("\n")[0]
-    label_width = metrics.horizontalAdvance(sample) + line_height * 0.6
+    # The labels carry the year when the chart spans the turn of a year.
+    with_year = timeline.bucket_starts[0].year != timeline.bucket_starts[-1].year
+    sample = _bucket_label(timeline.bucket_starts[0], timeline.hourly, with_year).split("\n")
+    label_width = max(metrics.horizontalAdvance(line) for line in sample) + line_height * 0.6
     every = max(1, math.ceil(label_width / slot))
     painter.setPen(QColor("#222222"))
     for index in range(0, bucket_count, every):
         centre = plot.left() + slot * (index + 0.5)
-        text = _bucket_label(timeline.bucket_starts[index], timeline.hourly)
+        text = _bucket_label(timeline.bucket_starts[index], timeline.hourly, with_year)
         rect = QRectF(
             centre - label_width, plot.bottom() + line_height * 0.2, label_width * 2, line_height * 2.2
         )
@@ -249,7 +281,13 @@ def chart_caption(timeline: CaseTimeline) -> str:
             "SosReport", "Cases created per day (Vietnam time), by current status"
         )
     if timeline.undated:
-        caption += " " + QCoreApplication.translate(
-            "SosReport", "{} cases without a creation time are not shown."
+        caption += ". " + QCoreApplication.translate(
+            "SosReport", "Cases not shown for lack of a creation time: {}"
         ).format(timeline.undated)
-    return caption
+    if timeline.out_of_window:
+        caption += ". " + QCoreApplication.translate(
+            "SosReport",
+            "Cases not shown for an implausible creation time (after the time of the data, or over 60 days "
+            "before the newest case): {}",
+        ).format(timeline.out_of_window)
+    return caption + "."

@@ -22,7 +22,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.errors import SosError
 from ..gui import error_message
-from ..report import build_situation_report, style_loaded_hazard_layer
+from ..report import build_situation_report, check_admin_layer, style_loaded_hazard_layer
 from ..style import apply_case_style, is_case_layer
 
 
@@ -132,6 +132,8 @@ class SituationReportAlgorithm(QgsProcessingAlgorithm):
         admin_layer = self.parameterAsVectorLayer(parameters, self.ADMIN_LAYER, context)
         title = self.parameterAsString(parameters, self.TITLE, context).strip() or None
         out_pdf = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        if not out_pdf.lower().endswith(".pdf"):
+            out_pdf += ".pdf"
         project = context.project() or QgsProject.instance()
         # Layers given as file paths (a model, a script, qgis_process) are not in the project and have no
         # style yet, so they get the case style and a plain hazard style. Project layers keep the user's.
@@ -145,6 +147,9 @@ class SituationReportAlgorithm(QgsProcessingAlgorithm):
         try:
             if admin_layer is not None:
                 from ..summary import summarise_layers
+
+                # Processing lets a layer object of any geometry through, so check before summarising.
+                check_admin_layer(admin_layer)
 
                 code_field = self.parameterAsString(parameters, self.ADMIN_CODE_FIELD, context) or None
                 name_field = self.parameterAsString(parameters, self.ADMIN_NAME_FIELD, context) or None

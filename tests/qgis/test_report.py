@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,12 +21,15 @@ from qgis.core import (
     QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime, QTime, QTimeZone, QTranslator
 from qgis.PyQt.QtGui import QImage
 
 from sos_qgis_plugin.case_layer import CaseLayerStore, create_or_open_case_layer
+from sos_qgis_plugin.core.errors import SosError
 from sos_qgis_plugin.core.records import parse_features
 from sos_qgis_plugin.report import (
+    CaseTotals,
+    _totals_text,
     add_commune_table,
     add_title_label,
     boundary_layer_for_map,
@@ -35,7 +39,7 @@ from sos_qgis_plugin.report import (
     read_case_data,
     summary_row,
 )
-from sos_qgis_plugin.report_chart import build_timeline, write_timeline_svg
+from sos_qgis_plugin.report_chart import build_timeline, chart_caption, write_timeline_svg
 from sos_qgis_plugin.style import apply_case_style
 
 QM_FILE = Path(__file__).resolve().parents[2] / "sos_qgis_plugin" / "i18n" / "sos_qgis_plugin_vi.qm"
@@ -218,6 +222,84 @@ def test_timeline_svg_written(qgis_app, tmp_path):
     assert "<svg" in path.read_text(encoding="utf-8")
 
 
+def test_timeline_wrong_clocks():
+    start = datetime(2025, 11, 19, 8, 0)
+    cases = [(start + timedelta(hours=hour), "needs_help") for hour in range(5)]
+    cases += [(datetime(1970, 1, 1, 7), "needs_help"), (datetime(9999, 12, 30, 7), "supported")]
+
+    timeline = build_timeline(cases, data_time=datetime(2025, 11, 19, 20, 0))
+
+    assert timeline.hourly
+    assert len(timeline.bucket_starts) == 5
+    assert timeline.total() == 5
+    assert timeline.out_of_window == 2
+    assert "supported" not in timeline.counts
+
+
+def test_timeline_window_sixty_days():
+    newest = datetime(2025, 11, 19, 8, 0)
+    cases = [(newest - timedelta(days=days), "needs_help") for days in (0, 10, 59, 61, 400)]
+
+    timeline = build_timeline(cases, data_time=newest)
+
+    assert not timeline.hourly
+    assert len(timeline.bucket_starts) == 60
+    assert timeline.out_of_window == 2
+
+
+def test_timeline_future_without_data_time():
+    now = datetime.now()
+    timeline = build_timeline(
+        [(now - timedelta(hours=2), "needs_help"), (datetime(2999, 1, 1), "needs_help")]
+    )
+
+    assert timeline.total() == 1
+    assert timeline.out_of_window == 1
+
+
+def test_caption_counts_left_out():
+    timeline = build_timeline(
+        [
+            (datetime(2025, 11, 19, 8), "needs_help"),
+            (datetime(1970, 1, 1), "needs_help"),
+            (None, "supported"),
+        ],
+        data_time=datetime(2025, 11, 19, 9),
+    )
+
+    caption = chart_caption(timeline)
+
+    assert "implausible creation time" in caption
+    assert "1 cases" not in caption
+    assert caption.endswith(": 1.")
+
+
+def test_timeline_labels_year(qgis_app, tmp_path):
+    start = datetime(2025, 12, 20, 8)
+    end = start + timedelta(days=20)
+    timeline = build_timeline([(start, "needs_help"), (end, "supported")], data_time=end)
+    path = tmp_path / "chart.svg"
+
+    write_timeline_svg(timeline, str(path), 120, 80)
+
+    svg = path.read_text(encoding="utf-8")
+    assert "20/12/2025" in svg
+    assert "2026" in svg
+
+
+def test_timeline_labels_no_year(qgis_app, tmp_path):
+    start = datetime(2025, 11, 2, 8)
+    end = start + timedelta(days=9)
+    timeline = build_timeline([(start, "needs_help"), (end, "supported")], data_time=end)
+    path = tmp_path / "chart.svg"
+
+    write_timeline_svg(timeline, str(path), 120, 80)
+
+    svg = path.read_text(encoding="utf-8")
+    assert ">02/11<" in svg
+    assert "2025" not in svg
+
+
 def test_case_data_counts(report_project):
     _, cases, _ = report_project
     waiting = _waiting_indexes()
@@ -233,6 +315,52 @@ def test_case_data_counts(report_project):
     assert data.totals.flood_unknown_cases == 0
     assert data.timeline.hourly
     assert data.timeline.total() == CASE_COUNT
+
+
+def _set_created_at(layer: QgsVectorLayer, fid_to_utc: dict) -> None:
+    index = layer.fields().indexFromName("created_at")
+    changes = {}
+    for fid, (year, month, day, hour) in fid_to_utc.items():
+        moment = QDateTime(QDate(year, month, day), QTime(hour, 0), QTimeZone.utc())
+        changes[fid] = {index: moment}
+    assert layer.dataProvider().changeAttributeValues(changes)
+
+
+def test_case_data_wrong_clocks(report_project):
+    _, cases, _ = report_project
+    fids = sorted(feature.id() for feature in cases.getFeatures())
+    _set_created_at(cases, {fids[0]: (1970, 1, 1, 0), fids[1]: (9999, 12, 31, 23)})
+
+    timeline = read_case_data(cases).timeline
+
+    assert timeline.hourly
+    assert timeline.out_of_window == 2
+    assert timeline.total() == CASE_COUNT - 2
+
+
+def test_report_wrong_clock_caption(report_project, tmp_path):
+    project, cases, flood = report_project
+    fids = sorted(feature.id() for feature in cases.getFeatures())
+    _set_created_at(cases, {fids[0]: (9999, 12, 30, 0)})
+    started = time.perf_counter()
+
+    path = build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"), data_time=DATA_TIME)
+
+    assert time.perf_counter() - started < 5
+    assert "(after the time of the data, or over 60 days before the newest case): 1." in _pdf_words(
+        Path(path), 2
+    )
+
+
+def test_totals_text_one_case():
+    totals = CaseTotals(cases=1, waiting_cases=1, people_unknown_cases=1, flood_unknown_cases=1)
+    totals.by_status["supported"] = 1
+
+    text = _totals_text(totals)
+
+    assert "1 cases" not in text
+    assert "Cases waiting for help: 1" in text
+    assert "Cases supported: 1" in text
 
 
 def test_case_data_unanalysed_flags(report_project):
@@ -321,6 +449,43 @@ def test_table_leaves_out_communes(report_project):
     assert table.tableContents()[0][0].content() == "Xã Hoà 79"
 
 
+def test_table_many_communes_fast(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    summaries = _summaries(400)
+    started = time.perf_counter()
+
+    table, left_out = add_commune_table(layout, summaries, 10, 16, 160, 180, page=0)
+
+    assert time.perf_counter() - started < 1.0
+    assert len(table.tableContents()) - 1 + left_out == 400
+    assert table.tableContents()[0][0].content() == "Xã Hoà 399"
+
+
+def test_table_fills_frame(report_project):
+    project, _, _ = report_project
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    summaries = _summaries(3300)
+    started = time.perf_counter()
+
+    table, left_out = add_commune_table(layout, summaries, 10, 16, 160, 180, page=0)
+    elapsed = time.perf_counter() - started
+    shown = [row[0].content() for row in table.tableContents()[:-1]]
+    fitting_height = table.totalHeight()
+    # One more commune row must overflow the frame, else the table left out a commune that fits.
+    contents = table.tableContents()
+    table.setTableContents([contents[0], *contents])
+    overflowing_height = table.totalHeight()
+
+    assert elapsed < 1.0
+    assert len(shown) > 10
+    assert len(shown) + left_out == 3300
+    assert fitting_height <= 180
+    assert overflowing_height > 180
+
+
 def test_table_keeps_order_when_it_fits(report_project):
     project, _, _ = report_project
     layout = QgsPrintLayout(project)
@@ -353,7 +518,7 @@ def test_report_map_page_text(report_project, tmp_path):
     assert "Situation report: SOS cases" in text
     assert "Needs help" in text
     assert "Flood zone" in text
-    assert "Waiting for help: 30 cases" in text
+    assert "Cases waiting for help: 30" in text
 
 
 def test_report_table_page_text(report_project, tmp_path):
@@ -363,8 +528,8 @@ def test_report_table_page_text(report_project, tmp_path):
     text = _pdf_text(Path(path), 2)
 
     assert "Xã Hoà 79" in text
-    assert "Total (80 communes)" in text
-    assert "more communes are left out" in text
+    assert "Total (communes: 80)" in text
+    assert "Communes left out of the table but" in text
     assert "Cases created per hour" in text
 
 
@@ -376,7 +541,7 @@ def test_report_people_unknown(report_project, tmp_path):
 
     text = _pdf_words(Path(path), 1)
 
-    assert f"People waiting: unknown (count missing in {waiting} of {waiting} waiting cases)" in text
+    assert f"People waiting: unknown (waiting cases without a count: {waiting} of {waiting})" in text
     assert "People waiting: 0" not in text
 
 
@@ -389,7 +554,10 @@ def test_report_people_partly_unknown(report_project, tmp_path):
 
     text = _pdf_words(Path(path), 1)
 
-    assert f"People waiting: at least {people} (count missing in {unknown} of {len(waiting)} waiting" in text
+    assert (
+        f"People waiting: at least {people} (waiting cases without a count: {unknown} of {len(waiting)})"
+        in text
+    )
     assert f"Households waiting: {len(waiting)}" in text
 
 
@@ -401,7 +569,9 @@ def test_report_flood_not_analysed(report_project, tmp_path):
 
     text = _pdf_words(Path(path), 1)
 
-    assert f"Waiting in a flood zone: unknown (not analysed for {waiting} of {waiting} waiting cases)" in text
+    assert (
+        f"Cases waiting in a flood zone: unknown (waiting cases not analysed: {waiting} of {waiting})" in text
+    )
 
 
 def test_report_unknown_table_note(report_project, tmp_path):
@@ -456,6 +626,15 @@ def test_boundary_layer_rejects_points(qgis_app):
     points = QgsVectorLayer("Point?crs=EPSG:4326", "points", "memory")
 
     assert boundary_layer_for_map(points) is None
+
+
+def test_report_rejects_point_admin(report_project, tmp_path):
+    project, cases, flood = report_project
+
+    with pytest.raises(SosError):
+        build_situation_report(project, cases, [flood], None, str(tmp_path / "r.pdf"), admin_layer=cases)
+
+    assert not (tmp_path / "r.pdf").exists()
 
 
 def test_report_label_note(report_project, tmp_path):
@@ -616,6 +795,37 @@ def test_algorithm_writes_pdf(report_project, qgis_processing, tmp_path):
     assert result["COMMUNES"] == 0
 
 
+def test_algorithm_adds_pdf_suffix(report_project, qgis_processing, tmp_path):
+    import processing
+
+    from sos_qgis_plugin.processing.situation_report import SituationReportAlgorithm
+
+    _, cases, _ = report_project
+
+    result = processing.run(SituationReportAlgorithm(), {"INPUT": cases, "OUTPUT": str(tmp_path / "report")})
+
+    assert result["OUTPUT"] == str(tmp_path / "report.pdf")
+    assert _page_count(tmp_path / "report.pdf") == 2
+
+
+def test_algorithm_rejects_point_admin(report_project, qgis_processing, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from sos_qgis_plugin.processing.situation_report import SituationReportAlgorithm
+
+    _, cases, _ = report_project
+    started = time.perf_counter()
+
+    with pytest.raises(QgsProcessingException, match="not a valid polygon layer"):
+        processing.run(
+            SituationReportAlgorithm(),
+            {"INPUT": cases, "ADMIN_LAYER": cases, "OUTPUT": str(tmp_path / "r.pdf")},
+        )
+
+    assert time.perf_counter() - started < 2.0
+
+
 def test_algorithm_main_thread():
     from sos_qgis_plugin.processing.situation_report import SituationReportAlgorithm
 
@@ -645,7 +855,7 @@ def test_algorithm_real_communes(report_project, qgis_processing, shared_dir, tm
 
     text = _pdf_text(out, 2)
     assert result["COMMUNES"] > 100
-    assert "Total ({} communes)".format(result["COMMUNES"]) in text
+    assert "Total (communes: {})".format(result["COMMUNES"]) in text
     assert "Commune boundaries" in _pdf_words(out, 1)
 
 
@@ -669,8 +879,6 @@ def test_dialog_writes_report(report_project, tmp_path):
 @pytest.mark.realdata
 def test_dialog_admin_task(report_project, shared_dir, tmp_path):
     pytest.importorskip("shapely", minversion="2")
-    import time
-
     from sos_qgis_plugin.gui.report_dialog import ReportDialog
     from sos_qgis_plugin.settings import Settings
 
