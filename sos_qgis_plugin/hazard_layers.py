@@ -303,6 +303,9 @@ def _snapshot_layer(layer: QgsMapLayer, kind: str, warnings: list[str]) -> Optio
     )
     if isinstance(layer, QgsVectorLayer):
         names = layer.fields().names()
+        # A field stored in the role that the layer no longer has is ignored, not read as NULL.
+        snapshot.class_field = role.class_field if role.class_field in names else None
+        snapshot.depth_field = role.depth_field if role.depth_field in names else None
         if role.radius_field in names:
             snapshot.radius_field = role.radius_field
         else:
@@ -358,27 +361,37 @@ def is_vn2000(crs: QgsCoordinateReferenceSystem) -> bool:
     return any(name in text for name in _VN2000_NAMES)
 
 
+# Steps of a PROJ pipeline that shift one datum onto another. A pipeline without any of them between
+# VN-2000 and WGS 84 is a "ballpark" conversion that treats the two datums as the same.
+_DATUM_SHIFT_STEPS = ("+proj=helmert", "+towgs84", "+proj=molodensky", "gridshift", "+proj=deformation")
+
+
 def vn2000_warning(
     crs: QgsCoordinateReferenceSystem, layer_name: str, transform_context: QgsCoordinateTransformContext
 ) -> str:
-    """Return a translated warning for a VN-2000 layer whose shift to WGS 84 is not given, else "".
+    """Return a translated warning for a VN-2000 layer that QGIS reprojects without datum shift, else "".
 
-    The shift is given when the CRS carries TOWGS84 parameters or the project's transformation settings
-    name one for this CRS. Otherwise PROJ picks one of several published shifts, or none, and the layer may
-    be off by tens to hundreds of metres, because VN-2000 data often use local parameters.
+    QGIS picks the transformation from the project's settings when they name one for this CRS, and else
+    the best one PROJ offers. For EPSG VN-2000 CRSs that is a Helmert shift ("VN-2000 to WGS 84"), so
+    they get no warning. A custom VN-2000 CRS without TOWGS84 parameters gets PROJ's ballpark conversion,
+    which ignores the datum shift (about 230 m near 108.5 E, 12.7 N by "VN-2000 to WGS 84 (2)"), so it is
+    warned about.
     """
     if not crs.isValid() or not is_vn2000(crs):
-        return ""
-    if "TOWGS84" in crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT1_GDAL).upper():
         return ""
     wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
     if transform_context.hasTransform(crs, wgs84):
         return ""
+    transform = QgsCoordinateTransform(crs, wgs84, transform_context)
+    operation = transform.instantiatedCoordinateOperationDetails()
+    if any(step in operation.proj for step in _DATUM_SHIFT_STEPS):
+        return ""
+    LOGGER.info("VN-2000 layer %s is reprojected without a datum shift: %s", layer_name, operation.name)
     return QCoreApplication.translate(
         "SosHazards",
-        "The layer {} is in the VN-2000 CRS {} without datum shift parameters (TOWGS84). It may be off by "
-        "hundreds of metres. Set the datum transformation in Project Properties > Transformations, or use a "
-        "CRS with the province's parameters.",
+        "The layer {} is in the VN-2000 CRS {}, and QGIS has no datum shift from it to WGS 84, so it may be "
+        "off by hundreds of metres. Set the datum transformation in Project Properties > Transformations, "
+        "or use a CRS with the province's parameters (TOWGS84).",
     ).format(layer_name, crs.authid() or crs.description())
 
 
@@ -773,6 +786,7 @@ def build_hazard_set_from_snapshots(
     flood_zones: list[tuple[str, Any]] = []
     landslide_zones: list[tuple[str, Any]] = []
     landslide_points: list[tuple[str, Any, Optional[float]]] = []
+    flood_zone_details: dict[str, tuple[Optional[float], Optional[str]]] = {}
     warnings: list[str] = []
     flood_given = False
     landslide_given = False
@@ -808,6 +822,8 @@ def build_hazard_set_from_snapshots(
                 continue
             feature_id = f"{snapshot.name}:{feature.id()}"
             geometry_type = QgsWkbTypes.geometryType(geometry.wkbType())
+            if snapshot.kind == FLOOD and (snapshot.depth_field or snapshot.class_field):
+                flood_zone_details[feature_id] = _zone_detail(feature, snapshot)
             if geometry_type == QgsWkbTypes.GeometryType.PolygonGeometry:
                 target = flood_zones if snapshot.kind == FLOOD else landslide_zones
                 target.append((feature_id, _shapely_from_qgs(geometry)))
@@ -842,8 +858,25 @@ def build_hazard_set_from_snapshots(
         landslide_points=landslide_points,
         flood_given=flood_given,
         landslide_given=landslide_given,
+        flood_zone_details=flood_zone_details,
     )
     return hazard_set, warnings
+
+
+def _zone_detail(feature: Any, snapshot: HazardSourceSnapshot) -> tuple[Optional[float], Optional[str]]:
+    """Read a flood zone's depth in metres and class text; None for a missing field or a NULL value."""
+    depth: Optional[float] = None
+    if snapshot.depth_field:
+        try:
+            depth = float(feature[snapshot.depth_field])
+        except (TypeError, ValueError):
+            depth = None
+    zone_class: Optional[str] = None
+    if snapshot.class_field:
+        value = feature[snapshot.class_field]
+        if value is not None and value != NULL and str(value).strip():
+            zone_class = str(value).strip()
+    return depth, zone_class
 
 
 def _radius_of(feature: Any, radius_field: Optional[str]) -> Optional[float]:
@@ -879,17 +912,22 @@ def build_hazard_set(
 # --- rasters --------------------------------------------------------------------------------------------
 
 SAMPLE_VALUE = "value"
+SAMPLE_IMPLAUSIBLE = "implausible"
 SAMPLE_NODATA = "nodata"
 SAMPLE_OUTSIDE = "outside"
+# When several rasters cover a case, the sample keeps the state that ranks highest here.
+_SAMPLE_RANK = {SAMPLE_OUTSIDE: 0, SAMPLE_NODATA: 1, SAMPLE_IMPLAUSIBLE: 2, SAMPLE_VALUE: 3}
 
 
 @dataclass
 class RasterSample:
     """Sample of the rasters of one hazard kind at one case.
 
-    `state` is SAMPLE_VALUE when some raster has a value there, else SAMPLE_NODATA when some raster covers
-    the case with nodata, else SAMPLE_OUTSIDE. `in_zone` is None unless a value was read; `value` is the
-    largest value read (metres of depth, or the susceptibility index), `layer` the name of its raster.
+    `state` is SAMPLE_VALUE when some raster has a plausible value there, else SAMPLE_IMPLAUSIBLE when some
+    raster has a value that core.hazards.is_plausible_raster_value rejects (-9999, a negative depth, 1e30),
+    else SAMPLE_NODATA when some raster covers the case with nodata, else SAMPLE_OUTSIDE. `in_zone` is
+    None unless a plausible value was read. `value` is the largest plausible value read (metres of depth,
+    or the susceptibility index), or the rejected value for SAMPLE_IMPLAUSIBLE. `layer` names its raster.
     """
 
     state: str = SAMPLE_OUTSIDE
@@ -905,11 +943,14 @@ def sample_rasters(
 ) -> dict[str, RasterSample]:
     """Sample raster snapshots (band 1) at WGS 84 case points. Runs on any thread.
 
-    A value at or above the snapshot's threshold is in the zone, and a value below it is not. Nodata and a
-    point outside every raster are kept apart, and both leave `in_zone` None, never "0 m". With several
-    rasters, a value wins over nodata and nodata over outside, "in zone" wins over "not in zone", and the
+    A value at or above the snapshot's threshold is in the zone, and a value below it is not. Nodata, a
+    value that is not plausible for the hazard kind, and a point outside every raster are kept apart, and
+    all three leave `in_zone` None, never "0 m". With several rasters, a plausible value wins over an
+    implausible one, that over nodata and nodata over outside. "In zone" wins over "not in zone", and the
     largest value is kept. NOTE: single pixels are sampled, without resampling.
     """
+    from .core.hazards import is_plausible_raster_value
+
     wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
     samples = {case_id: RasterSample() for case_id in points}
     for snapshot in snapshots:
@@ -929,9 +970,10 @@ def sample_rasters(
             sample = samples[case_id]
             value, ok = provider.sample(point, 1)
             if not ok or value is None or math.isnan(value):
-                if sample.state == SAMPLE_OUTSIDE:
-                    sample.state = SAMPLE_NODATA
-                    sample.layer = snapshot.name
+                _raise_state(sample, SAMPLE_NODATA, None, snapshot.name)
+                continue
+            if not is_plausible_raster_value(snapshot.kind, value):
+                _raise_state(sample, SAMPLE_IMPLAUSIBLE, float(value), snapshot.name)
                 continue
             in_zone = value >= threshold
             if sample.state != SAMPLE_VALUE or value > (sample.value or 0.0):
@@ -942,6 +984,14 @@ def sample_rasters(
     return samples
 
 
+def _raise_state(sample: RasterSample, state: str, value: Optional[float], layer: str) -> None:
+    # Record a nodata or implausible reading unless the sample already has a higher-ranked state.
+    if _SAMPLE_RANK[state] > _SAMPLE_RANK[sample.state]:
+        sample.state = state
+        sample.value = value
+        sample.layer = layer
+
+
 def sample_flood_rasters(
     snapshots: Sequence[HazardSourceSnapshot],
     points: dict[str, tuple[float, float]],
@@ -949,24 +999,45 @@ def sample_flood_rasters(
 ) -> dict[str, tuple[Optional[bool], Optional[float]]]:
     """Sample flood depth rasters at WGS 84 case points; return {case id: (in_flood, depth_m)}.
 
-    Depth is in metres (0 on a dry cell); nodata or outside gives (None, None), never a depth of 0 m.
-    See `sample_rasters` for the rules; this is its short form for flood rasters.
+    Depth is in metres (0 on a dry cell). Nodata, an implausible value or outside gives (None, None),
+    never a depth of 0 m. See `sample_rasters` for the rules; this is its short form for flood rasters.
     """
     flood = [snapshot for snapshot in snapshots if snapshot.kind == FLOOD]
     samples = sample_rasters(flood, points, transform_context)
-    return {case_id: (sample.in_zone, sample.value) for case_id, sample in samples.items()}
+    return {
+        case_id: (sample.in_zone, sample.value if sample.state == SAMPLE_VALUE else None)
+        for case_id, sample in samples.items()
+    }
+
+
+def _format_value(value: Optional[float]) -> str:
+    if value is None or not math.isfinite(value) or abs(value) >= 1e6:
+        return f"{value:g}" if value is not None else "?"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def raster_note(kind: str, sample: RasterSample) -> str:
-    """Return the translated hazard note of a raster sample: the value read, nodata, or outside."""
+    """Return the translated hazard note of a raster sample: value, implausible value, nodata or outside."""
     if sample.state == SAMPLE_VALUE and kind == FLOOD:
         return QCoreApplication.translate("SosHazards", "flood depth {} m in raster {}").format(
-            f"{sample.value:.2f}".rstrip("0").rstrip("."), sample.layer
+            _format_value(sample.value), sample.layer
         )
     if sample.state == SAMPLE_VALUE:
         return QCoreApplication.translate("SosHazards", "landslide index {} in raster {}").format(
-            f"{sample.value:.2f}".rstrip("0").rstrip("."), sample.layer
+            _format_value(sample.value), sample.layer
         )
+    if sample.state == SAMPLE_IMPLAUSIBLE and kind == FLOOD:
+        return QCoreApplication.translate(
+            "SosHazards",
+            "flood raster {} has the value {} here, which is not a plausible depth (an undeclared nodata?): "
+            "depth unknown",
+        ).format(sample.layer, _format_value(sample.value))
+    if sample.state == SAMPLE_IMPLAUSIBLE:
+        return QCoreApplication.translate(
+            "SosHazards",
+            "landslide raster {} has the value {} here, which is not a plausible index (an undeclared "
+            "nodata?): unknown",
+        ).format(sample.layer, _format_value(sample.value))
     if sample.state == SAMPLE_NODATA and kind == FLOOD:
         return QCoreApplication.translate(
             "SosHazards", "flood raster {} has no data here: depth unknown"
@@ -1058,6 +1129,7 @@ def analyse_snapshots(
         results, analysis.repairs = analyse_cases_with_repairs(
             metric_cases, hazard_set, landslide_radius_m=radius_m
         )
+        _add_zone_class_notes(results)
         on_progress(70.0)
 
         for kind in HAZARD_KINDS:
@@ -1120,6 +1192,16 @@ def _priority_or_none(
         return None
 
 
+def _add_zone_class_notes(results: dict[str, Any]) -> None:
+    # Add the class texts of the flood zones that contain a case to its note.
+    for result in results.values():
+        classes = getattr(result, "flood_classes", ())
+        if not classes:
+            continue
+        note = QCoreApplication.translate("SosHazards", "flood zone class: {}").format(", ".join(classes))
+        result.note = "; ".join(text for text in (result.note, note) if text)
+
+
 def _with_raster_sample(result: Any, kind: str, sample: RasterSample, vector_given: bool) -> Any:
     vector_in_zone = None
     if result is not None:
@@ -1145,8 +1227,11 @@ def _with_raster_sample(result: Any, kind: str, sample: RasterSample, vector_giv
     )
     if kind == FLOOD:
         combined.in_flood = in_zone
-        # A depth only for a value read in a raster (0 m on a dry cell); nodata and outside stay NULL.
-        combined.flood_depth_m = sample.value if sample.state == SAMPLE_VALUE else None
+        # Only a plausible raster value gives a depth (0 m on a dry cell), and the larger of it and the flood
+        # zones' depth wins. Nodata, an implausible value or outside keeps the zones' depth, or NULL.
+        if sample.state == SAMPLE_VALUE and sample.value is not None:
+            zone_depth = combined.flood_depth_m
+            combined.flood_depth_m = sample.value if zone_depth is None else max(zone_depth, sample.value)
     else:
         combined.in_landslide_zone = in_zone
     return combined

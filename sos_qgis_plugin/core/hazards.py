@@ -20,6 +20,25 @@ LOGGER = logging.getLogger("sos_qgis_plugin")
 
 NOTE_NO_LOCATION = "no location"
 
+# Largest raster value read as a flood depth, in metres of water above the ground. No river flood comes
+# near it, so a larger value is a fill value (1e30, 3.4e38), an undeclared nodata or an elevation given as
+# a depth. The limit is an estimate with a wide margin.
+MAX_PLAUSIBLE_FLOOD_DEPTH_M = 50.0
+
+
+def is_plausible_raster_value(kind: str, value: float) -> bool:
+    """Return True when a raster value can be a real reading of that hazard kind.
+
+    For kind "flood" the value is a depth in metres and must lie in 0..MAX_PLAUSIBLE_FLOOD_DEPTH_M, so an
+    undeclared nodata such as -9999, a negative depth or 1e30 is not plausible. For any other kind (a
+    landslide susceptibility index) the value must be 0 or more. NaN and infinities are never plausible.
+    """
+    if not math.isfinite(value):
+        return False
+    if kind == "flood":
+        return 0.0 <= value <= MAX_PLAUSIBLE_FLOOD_DEPTH_M
+    return value >= 0.0
+
 
 @dataclass
 class HazardSet:
@@ -34,6 +53,9 @@ class HazardSet:
     landslide_points: list[tuple[str, BaseGeometry, float | None]] = field(default_factory=list)
     flood_given: bool = False
     landslide_given: bool = False
+    # Flood zone id -> (depth in metres or None, class text or None), for zones whose layer has a depth or
+    # class field.
+    flood_zone_details: dict[str, tuple[float | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,6 +69,20 @@ class HazardResult:
     in_landslide_zone: bool | None
     landslide_distance_m: float | None
     note: str | None
+
+
+@dataclass
+class ZoneDetailResult(HazardResult):
+    """Hazard overlay of one case with the depth and classes of the flood zones that contain it.
+
+    flood_depth_m is the largest plausible depth in metres of those zones (None when none has one), and
+    flood_classes the distinct class texts of those zones in zone order.
+    """
+
+    __slots__ = ("flood_depth_m", "flood_classes")
+
+    flood_depth_m: float | None
+    flood_classes: tuple[str, ...]
 
 
 @dataclass
@@ -132,6 +168,37 @@ def _count_covering(polygons: list[BaseGeometry], xs: np.ndarray, ys: np.ndarray
     return counts
 
 
+def _zone_details(
+    zones: list[tuple[str, BaseGeometry]],
+    details: dict[str, tuple[float | None, str | None]],
+    xs: np.ndarray,
+    ys: np.ndarray,
+) -> tuple[np.ndarray, list[list[str]]]:
+    """Return, per case, the largest depth (NaN for none) and the classes of the flood zones containing it."""
+    depths = np.full(len(xs), np.nan)
+    classes: list[list[str]] = [[] for _ in range(len(xs))]
+    points = shapely.points(xs, ys)
+    for zone_id, polygon in zones:
+        depth, zone_class = details.get(zone_id, (None, None))
+        if depth is not None and not is_plausible_raster_value("flood", depth):
+            LOGGER.warning("Flood zone %s has an implausible depth %r m; it is ignored", zone_id, depth)
+            depth = None
+        if depth is None and not zone_class:
+            continue
+        xmin, ymin, xmax, ymax = polygon.bounds
+        candidates = np.flatnonzero((xs >= xmin) & (xs <= xmax) & (ys >= ymin) & (ys <= ymax))
+        if len(candidates) == 0:
+            continue
+        hits = candidates[shapely.intersects(polygon, points[candidates])]
+        if depth is not None:
+            depths[hits] = np.fmax(depths[hits], depth)
+        if zone_class:
+            for index in hits.tolist():
+                if zone_class not in classes[index]:
+                    classes[index].append(zone_class)
+    return depths, classes
+
+
 # Above this many landslide points, the distances are found with an STRtree instead of point by point.
 _BRUTE_FORCE_POINTS = 2000
 
@@ -204,6 +271,9 @@ def analyse_cases_with_repairs(
       landslide point (its own radius in metres, or `landslide_radius_m` when it has none).
     - landslide_distance_m: distance in metres to the nearest landslide polygon or point, 0 inside a
       polygon, None when the landslide layer has no features.
+    - when `hazards.flood_zone_details` is not empty, each located case gets a ZoneDetailResult whose
+      flood_depth_m is the largest plausible depth of the flood zones containing it and flood_classes
+      their class texts. A depth that is_plausible_raster_value rejects is ignored with a log warning.
 
     A hazard kind that was not given (its `*_given` flag false and its lists empty) leaves its fields None,
     meaning unknown, never False. Invalid polygons are repaired first with repair_polygons. When a case id
@@ -254,16 +324,28 @@ def analyse_cases_with_repairs(
     flood_count_list = flood_counts.tolist()
     in_landslide_list = in_landslide.tolist()
     distance_list = distances.tolist()
+    zone_depths: list[float] | None = None
+    zone_classes: list[list[str]] = []
+    if hazards.flood_zone_details and count:
+        depth_array, zone_classes = _zone_details(flood_zones, hazards.flood_zone_details, x_array, y_array)
+        zone_depths = depth_array.tolist()
     for index, case_id in enumerate(located_ids):
         distance = distance_list[index]
         # Positional arguments: in_flood, flood_event_count, in_landslide_zone, landslide_distance_m, note.
-        results[case_id] = HazardResult(
+        values = (
             in_flood_list[index] if flood_known else None,
             flood_count_list[index] if flood_known else None,
             in_landslide_list[index] if landslide_known else None,
             distance if landslide_known and not math.isnan(distance) else None,
             None,
         )
+        if zone_depths is None:
+            results[case_id] = HazardResult(*values)
+        else:
+            depth = zone_depths[index]
+            results[case_id] = ZoneDetailResult(
+                *values, None if math.isnan(depth) else depth, tuple(zone_classes[index])
+            )
     return results, flood_repairs + landslide_repairs
 
 

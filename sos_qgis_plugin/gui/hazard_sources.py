@@ -7,18 +7,22 @@ are analysed like files.
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from qgis.core import (
+    QgsApplication,
     QgsDataSourceUri,
     QgsMapLayer,
     QgsProject,
     QgsRasterLayer,
+    QgsTask,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +37,7 @@ from qgis.PyQt.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -54,9 +59,53 @@ from ..hazard_layers import (
 )
 from . import translate_standard_buttons
 
+LOGGER = logging.getLogger("sos_qgis_plugin")
+
 SERVICE_KINDS = ("wms", "wmts", "wfs", "oapif", "xyz")
 # Services whose layers are pictures: shown on the map, never sampled.
 DISPLAY_ONLY_KINDS = ("wms", "wmts", "xyz")
+# Browsers, proxies and servers do not all accept URLs longer than about 2,000 characters, and a service's
+# base URL or tile template is far shorter, so a longer one is a paste error.
+MAX_SERVICE_URL_LENGTH = 2000
+SERVICE_URL_SCHEMES = ("http", "https")
+
+
+def service_url_problem(url: str) -> Optional[str]:
+    """Return a translated sentence saying why `url` cannot be a service URL, or None when it can.
+
+    A service URL is http or https with a host name, at most MAX_SERVICE_URL_LENGTH characters, and
+    without control characters (NUL, line breaks) or spaces. Blank text is a problem too.
+    """
+    text = url.strip()
+    if not text:
+        return QCoreApplication.translate("HazardSourcesDialog", "Enter the URL of the service.")
+    if len(text) > MAX_SERVICE_URL_LENGTH:
+        return QCoreApplication.translate(
+            "HazardSourcesDialog", "The URL is {} characters long; a service URL may have at most {}."
+        ).format(len(text), MAX_SERVICE_URL_LENGTH)
+    if any(ord(character) < 32 or ord(character) == 127 for character in text):
+        return QCoreApplication.translate(
+            "HazardSourcesDialog",
+            "The URL contains a control character (such as NUL or a line break). Type or paste it again.",
+        )
+    if any(character.isspace() for character in text):
+        return QCoreApplication.translate(
+            "HazardSourcesDialog", "The URL contains a space. Write a space in a URL as %20."
+        )
+    try:
+        parts = urllib.parse.urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() not in SERVICE_URL_SCHEMES:
+        return QCoreApplication.translate(
+            "HazardSourcesDialog", "The URL must start with http:// or https://, not {}."
+        ).format(text[:40])
+    if not host:
+        return QCoreApplication.translate("HazardSourcesDialog", "The URL {} has no host name.").format(
+            text[:200]
+        )
+    return None
 
 
 @dataclass
@@ -127,14 +176,64 @@ def saved_services() -> list[dict[str, str]]:
 
 
 def save_services(services: list[dict[str, str]]) -> None:
-    """Store the saved services in the plugin settings; raise ValueError for an invalid entry."""
+    """Store the saved services in the plugin settings.
+
+    Raises ValueError for an invalid entry, with a translated message for a URL that service_url_problem
+    rejects.
+    """
     from ..settings import Settings
 
+    for service in services:
+        url = service.get("url") if isinstance(service, dict) else None
+        problem = service_url_problem(url) if isinstance(url, str) else None
+        if problem is not None:
+            raise ValueError(problem)
     Settings().hazard_services = services
+
+
+class ServiceLayerTask(QgsTask):
+    """Open a service layer in a worker thread and hand it to `on_done` on the main thread.
+
+    Opening a WFS, OGC API Features or WMS layer downloads its capabilities, which blocks until the server
+    responds or the QGIS network timeout passes (60 s by default). `on_done(task, layer)` gets the layer,
+    or None when it is invalid or the task was cancelled. NOTE: cancelling cannot interrupt the provider's
+    request, so the worker thread stays busy until that request ends, but its layer is thrown away.
+    """
+
+    def __init__(
+        self, source: ServiceSource, on_done: Callable[[ServiceLayerTask, Optional[QgsMapLayer]], None]
+    ) -> None:
+        super().__init__(
+            QCoreApplication.translate("HazardSourcesDialog", "Opening the service {}").format(source.name),
+            QgsTask.Flag.CanCancel,
+        )
+        self.source = source
+        self.layer: Optional[QgsMapLayer] = None
+        self._on_done = on_done
+
+    def run(self) -> bool:
+        layer = make_service_layer(self.source)
+        # The layer was made in this worker thread; the project and the map live in the main thread.
+        layer.moveToThread(QCoreApplication.instance().thread())
+        self.layer = layer
+        return True
+
+    def finished(self, result: bool) -> None:
+        layer = self.layer
+        self.layer = None
+        if not result or self.isCanceled() or layer is None or not layer.isValid():
+            LOGGER.info("Service layer %s (%s) not opened", self.source.name, self.source.kind)
+            layer = None
+        self._on_done(self, layer)
 
 
 class HazardSourcesDialog(QDialog):
     """Pick hazard layers from the project, from files and from services, and set each one's kind and role."""
+
+    # Emitted on the main thread when a service layer opened by add_service was added to the project.
+    service_layer_added = pyqtSignal(object)
+    # Emitted with the translated reason when a service layer could not be opened or was cancelled.
+    service_layer_failed = pyqtSignal(str)
 
     def __init__(
         self, iface=None, parent: Optional[QWidget] = None, project: Optional[QgsProject] = None
@@ -142,6 +241,7 @@ class HazardSourcesDialog(QDialog):
         super().__init__(parent)
         self.iface = iface
         self.project = project or QgsProject.instance()
+        self._service_task: Optional[ServiceLayerTask] = None
         self.setWindowTitle(self.tr("Hazard sources"))
         self.resize(760, 560)
         layout = QVBoxLayout(self)
@@ -167,6 +267,7 @@ class HazardSourcesDialog(QDialog):
         box.rejected.connect(self.reject)
         box.accepted.connect(self.accept)
         layout.addWidget(box)
+        self.finished.connect(self.cancel_service)
 
         self.reload_layers()
         self.reload_services()
@@ -389,9 +490,25 @@ class HazardSourcesDialog(QDialog):
         self.service_hazard.addItem(self.tr("Flood"), FLOOD)
         self.service_hazard.addItem(self.tr("Landslide"), LANDSLIDE)
         form.addRow(self.tr("Hazard kind"), self.service_hazard)
-        add = QPushButton(self.tr("Add to map"))
-        add.clicked.connect(self._add_service)
-        form.addRow(add)
+        self.add_service_button = QPushButton(self.tr("Add to map"))
+        self.add_service_button.clicked.connect(self._add_service)
+        form.addRow(self.add_service_button)
+
+        busy_row = QHBoxLayout()
+        self.service_busy = QProgressBar()
+        # A range of 0..0 shows a busy indicator without a percentage.
+        self.service_busy.setRange(0, 0)
+        self.service_busy.setTextVisible(False)
+        self.service_busy.setVisible(False)
+        busy_row.addWidget(self.service_busy, 1)
+        self.cancel_service_button = QPushButton(self.tr("Cancel"))
+        self.cancel_service_button.clicked.connect(self.cancel_service)
+        self.cancel_service_button.setVisible(False)
+        busy_row.addWidget(self.cancel_service_button)
+        form.addRow(busy_row)
+        self.service_status = QLabel()
+        self.service_status.setWordWrap(True)
+        form.addRow(self.service_status)
         layout.addLayout(form, 1)
         return box
 
@@ -447,33 +564,77 @@ class HazardSourcesDialog(QDialog):
         save_services([service for service in saved_services() if service["name"] != name])
         self.reload_services()
 
-    def add_service(self, source: ServiceSource, kind: str) -> Optional[QgsMapLayer]:
-        """Add a service layer to the project and tag it with `kind` unless it is display only.
+    def add_service(self, source: ServiceSource, kind: str) -> None:
+        """Start opening a service layer in a worker thread; on success add it to the project and tag it.
 
-        Returns the layer, or None when it is invalid. Raises ValueError for an unknown kind.
+        The layer is tagged with `kind` unless it is display only. The dialog shows a busy indicator and a
+        Cancel button meanwhile, then emits service_layer_added with the layer, or service_layer_failed
+        with the reason. Raises ValueError for an unknown kind, for a URL that
+        service_url_problem rejects (with its translated message), or while another service is opening.
         """
         if kind not in HAZARD_KINDS:
             raise ValueError("hazard kind must be one of {}, not {!r}".format(", ".join(HAZARD_KINDS), kind))
-        layer = make_service_layer(source)
-        if not layer.isValid():
-            return None
+        problem = service_url_problem(source.url)
+        if problem is not None:
+            raise ValueError(problem)
+        service_uri(source)
+        if self._service_task is not None:
+            raise ValueError(self.tr("Another service is being opened. Wait for it or cancel it."))
+
+        def on_done(task: ServiceLayerTask, layer: Optional[QgsMapLayer]) -> None:
+            # The dialog may have been closed and deleted while the service was opening.
+            if sip.isdeleted(self) or task is not self._service_task:
+                return
+            self._service_opened(source, kind, layer)
+
+        task = ServiceLayerTask(source, on_done)
+        self._service_task = task
+        self._show_service_busy(True)
+        self.service_status.setText(self.tr("Opening the service {}…").format(source.url[:200]))
+        QgsApplication.taskManager().addTask(task)
+
+    def cancel_service(self, *_args) -> None:
+        """Stop waiting for the service being opened; its layer, if it comes later, is not added."""
+        task = self._service_task
+        if task is None:
+            return
+        self._service_task = None
+        task.cancel()
+        self._show_service_busy(False)
+        message = self.tr("Opening the service was cancelled.")
+        self.service_status.setText(message)
+        self.service_layer_failed.emit(message)
+
+    def service_opening(self) -> bool:
+        """Return True while a service layer is being opened."""
+        return self._service_task is not None
+
+    def _show_service_busy(self, busy: bool) -> None:
+        self.service_busy.setVisible(busy)
+        self.cancel_service_button.setVisible(busy)
+        self.add_service_button.setEnabled(not busy)
+
+    def _service_opened(self, source: ServiceSource, kind: str, layer: Optional[QgsMapLayer]) -> None:
+        self._service_task = None
+        self._show_service_busy(False)
+        if layer is None:
+            message = self.tr(
+                "The service {} could not be opened. Check the URL, the layer name and the network."
+            ).format(source.url[:200])
+            self.service_status.setText(message)
+            self.service_layer_failed.emit(message)
+            return
         self.project.addMapLayer(layer)
         if not is_display_only(layer):
             tag_hazard_layer(layer, kind)
         self.reload_layers()
         self.select_layer(layer)
-        return layer
+        self.service_status.setText(self.tr("The layer {} was added to the map.").format(layer.name()))
+        self.service_layer_added.emit(layer)
 
     def _add_service(self) -> None:
         source = self.current_service()
-        if not source.url:
-            QMessageBox.warning(self, self.windowTitle(), self.tr("Enter the URL of the service."))
-            return
-        if self.add_service(source, self.service_hazard.currentData()) is None:
-            QMessageBox.warning(
-                self,
-                self.windowTitle(),
-                self.tr(
-                    "The service {} could not be opened. Check the URL, the layer name and the network."
-                ).format(source.url),
-            )
+        try:
+            self.add_service(source, self.service_hazard.currentData())
+        except ValueError as error:
+            QMessageBox.warning(self, self.windowTitle(), str(error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -88,12 +89,46 @@ def test_wgs84_not_vn2000(qgis_app):
     assert not is_vn2000(QgsCoordinateReferenceSystem("EPSG:4326"))
 
 
-def test_vn2000_layer_warned(qgis_app, tmp_path):
+# VN-2000 on its own datum without TOWGS84: PROJ has no shift to WGS 84 for it, only a ballpark conversion.
+VN2000_NO_SHIFT_WKT = (
+    'GEOGCS["VN-2000 local",DATUM["VN_2000_local",SPHEROID["WGS 84",6378137,298.257223563]],'
+    'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+)
+
+
+def _memory_layer(crs: QgsCoordinateReferenceSystem, name: str) -> QgsVectorLayer:
+    layer = QgsVectorLayer("Polygon", name, "memory")
+    layer.setCrs(crs)
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt(SQUARE))
+    layer.dataProvider().addFeatures([feature])
+    layer.updateExtents()
+    return layer
+
+
+def test_vn2000_no_shift_detected(qgis_app):
+    assert is_vn2000(QgsCoordinateReferenceSystem.fromWkt(VN2000_NO_SHIFT_WKT))
+
+
+def test_vn2000_no_shift_warned(qgis_app):
+    crs = QgsCoordinateReferenceSystem.fromWkt(VN2000_NO_SHIFT_WKT)
+
+    warnings = _warnings(_memory_layer(crs, "local flood"))
+
+    assert any("VN-2000" in text and "local flood" in text for text in warnings)
+
+
+@pytest.mark.parametrize("authid", ["EPSG:3405", "EPSG:4756", "EPSG:9210"])
+def test_epsg_vn2000_not_warned(qgis_app, authid):
+    crs = QgsCoordinateReferenceSystem(authid)
+
+    assert vn2000_warning(crs, "layer", QgsCoordinateTransformContext()) == ""
+
+
+def test_epsg_vn2000_layer_not_warned(qgis_app, tmp_path):
     layer = _write_gpkg(_square_layer(SQUARE, "flood"), "EPSG:3405", tmp_path / "vn2000.gpkg")
 
-    warnings = _warnings(layer)
-
-    assert any("VN-2000" in text and "vn2000 flood" in text for text in warnings)
+    assert _warnings(layer) == []
 
 
 def test_vn2000_layer_still_analysed(qgis_app, tmp_path):

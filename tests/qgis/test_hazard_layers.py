@@ -324,6 +324,148 @@ def test_landslide_index_raster(qgis_app, tmp_path):
     assert analysis.results["dry"].in_landslide_zone is False
 
 
+def _single_value_raster(path: Path, value: float) -> QgsRasterLayer:
+    # 2 x 1 pixels of 0.1 degree from lon 109.2, lat 13.2, both holding `value`, with no nodata declared.
+    dataset = gdal.GetDriverByName("GTiff").Create(str(path), 2, 1, 1, gdal.GDT_Float32)
+    dataset.SetGeoTransform((109.2, 0.1, 0.0, 13.2, 0.0, -0.2))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    dataset.SetProjection(srs.ExportToWkt())
+    dataset.GetRasterBand(1).WriteArray(np.full((1, 2), value, dtype=np.float32))
+    dataset.FlushCache()
+    dataset = None
+    layer = QgsRasterLayer(str(path), "odd depth")
+    assert layer.isValid()
+    return layer
+
+
+IMPLAUSIBLE_DEPTHS = {"undeclared nodata": -9999.0, "negative": -0.5, "too deep": 60.0, "huge": 1e30}
+IMPLAUSIBLE_DEPTHS["infinite"] = float("inf")
+ODD_PIN = {"pin": (109.25, 13.1)}
+
+
+@pytest.mark.parametrize("name", list(IMPLAUSIBLE_DEPTHS))
+def test_implausible_depth_unknown(qgis_app, tmp_path, name):
+    layer = _single_value_raster(tmp_path / "odd.tif", IMPLAUSIBLE_DEPTHS[name])
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert result.in_flood is None
+    assert result.flood_depth_m is None
+    assert "not a plausible depth" in result.note
+
+
+def test_implausible_depth_value_named(qgis_app, tmp_path):
+    layer = _single_value_raster(tmp_path / "odd.tif", -9999.0)
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert "-9999" in result.note
+
+
+def test_deep_plausible_depth_kept(qgis_app, tmp_path):
+    layer = _single_value_raster(tmp_path / "deep.tif", 12.0)
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert result.in_flood is True
+    assert result.flood_depth_m == pytest.approx(12.0)
+
+
+def test_plausible_raster_wins(qgis_app, tmp_path):
+    odd = _single_value_raster(tmp_path / "odd.tif", -9999.0)
+    good = _single_value_raster(tmp_path / "good.tif", 0.0)
+
+    result = _analyse(flood_layers=[odd, good], pins=ODD_PIN).results["pin"]
+
+    assert result.in_flood is False
+    assert result.flood_depth_m == 0.0
+
+
+@pytest.mark.parametrize("value", [-9999.0, -0.2, float("inf")])
+def test_implausible_index_unknown(qgis_app, tmp_path, value):
+    layer = _single_value_raster(tmp_path / "index.tif", value)
+    tag_hazard_layer(layer, LANDSLIDE, HazardRole("raster", threshold=0.5))
+
+    result = _analyse(landslide_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert result.in_landslide_zone is None
+    assert "not a plausible index" in result.note
+
+
+def test_high_index_in_zone(qgis_app, tmp_path):
+    layer = _single_value_raster(tmp_path / "index.tif", 75.0)
+    tag_hazard_layer(layer, LANDSLIDE, HazardRole("raster", threshold=0.5))
+
+    result = _analyse(landslide_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert result.in_landslide_zone is True
+
+
+def _zones_with_fields(rows: list[tuple[str, object, object]]) -> QgsVectorLayer:
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326&field=depth:double&field=class:string", "zones", "memory")
+    features = []
+    for wkt, depth, zone_class in rows:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        feature["depth"] = depth
+        feature["class"] = zone_class
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    tag_hazard_layer(layer, FLOOD, HazardRole("zones", depth_field="depth", class_field="class"))
+    return layer
+
+
+WEST_ZONE = "POLYGON((109.2 13.0, 109.3 13.0, 109.3 13.2, 109.2 13.2, 109.2 13.0))"
+WIDE_ZONE = "POLYGON((109.2 13.0, 109.4 13.0, 109.4 13.2, 109.2 13.2, 109.2 13.0))"
+
+
+def test_zone_depth_filled(qgis_app):
+    layer = _zones_with_fields([(WEST_ZONE, 2.4, "high"), (WIDE_ZONE, 0.8, "medium")])
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert result.flood_depth_m == pytest.approx(2.4)
+
+
+def test_zone_class_in_note(qgis_app):
+    layer = _zones_with_fields([(WEST_ZONE, 2.4, "high"), (WIDE_ZONE, 0.8, "medium")])
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert "flood zone class: high, medium" in result.note
+
+
+def test_zone_null_depth_unknown(qgis_app):
+    from qgis.core import NULL
+
+    layer = _zones_with_fields([(WEST_ZONE, NULL, "high")])
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert result.in_flood is True
+    assert result.flood_depth_m is None
+
+
+def test_zone_and_raster_depth(qgis_app, tmp_path):
+    zones = _zones_with_fields([(WEST_ZONE, 0.5, None)])
+    raster = _single_value_raster(tmp_path / "depth.tif", 1.2)
+
+    result = _analyse(flood_layers=[zones, raster], pins=ODD_PIN).results["pin"]
+
+    assert result.flood_depth_m == pytest.approx(1.2)
+
+
+def test_zone_depth_without_role(qgis_app):
+    layer = _zones_with_fields([(WEST_ZONE, 2.4, "high")])
+    tag_hazard_layer(layer, FLOOD)
+
+    result = _analyse(flood_layers=[layer], pins=ODD_PIN).results["pin"]
+
+    assert getattr(result, "flood_depth_m", None) is None
+
+
 def test_role_stored_on_layer(qgis_app, tmp_path):
     layer = _landslide_points(tmp_path, "other_field", 3000.0)
     tag_hazard_layer(layer, LANDSLIDE, HazardRole("events", radius_m=2500.0))

@@ -14,10 +14,13 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from sos_qgis_plugin.core.hazards import (
+    MAX_PLAUSIBLE_FLOOD_DEPTH_M,
     HazardResult,
     HazardSet,
+    ZoneDetailResult,
     analyse_cases,
     analyse_cases_with_repairs,
+    is_plausible_raster_value,
     repair_polygons,
 )
 
@@ -384,3 +387,85 @@ def test_analysis_100k_cases_fast():
     assert len(results) == 100_000
     # A generous bound so that slow CI machines pass; about 1 s is typical on a laptop.
     assert elapsed < 15.0, f"analyse_cases took {elapsed:.1f} s"
+
+
+# is_plausible_raster_value
+
+
+@pytest.mark.parametrize("depth", [0.0, 0.5, MAX_PLAUSIBLE_FLOOD_DEPTH_M])
+def test_plausible_depth(depth):
+    assert is_plausible_raster_value("flood", depth)
+
+
+@pytest.mark.parametrize("depth", [-9999.0, -0.5, MAX_PLAUSIBLE_FLOOD_DEPTH_M + 1, 1e30, math.inf, math.nan])
+def test_implausible_depth(depth):
+    assert not is_plausible_raster_value("flood", depth)
+
+
+@pytest.mark.parametrize("index", [0.0, 0.7, 100.0])
+def test_plausible_index(index):
+    assert is_plausible_raster_value("landslide", index)
+
+
+@pytest.mark.parametrize("index", [-9999.0, -0.01, math.inf, -math.inf, math.nan])
+def test_implausible_index(index):
+    assert not is_plausible_raster_value("landslide", index)
+
+
+# flood zone depth and class
+
+
+def zoned(details: dict) -> HazardSet:
+    zones = [("shallow", box(0, 0, 100, 100)), ("deep", box(50, 0, 150, 100))]
+    return HazardSet(flood_zones=zones, flood_given=True, flood_zone_details=details)
+
+
+def test_zone_depth_largest():
+    details = {"shallow": (1.0, None), "deep": (2.5, None)}
+
+    result = analyse_cases([("c", 75.0, 50.0)], zoned(details))["c"]
+
+    assert result.flood_depth_m == 2.5
+
+
+def test_zone_depth_one_zone():
+    details = {"shallow": (1.0, None), "deep": (2.5, None)}
+
+    result = analyse_cases([("c", 25.0, 50.0)], zoned(details))["c"]
+
+    assert result.flood_depth_m == 1.0
+
+
+def test_zone_classes_listed():
+    details = {"shallow": (None, "low"), "deep": (None, "high")}
+
+    result = analyse_cases([("c", 75.0, 50.0)], zoned(details))["c"]
+
+    assert result.flood_classes == ("low", "high")
+
+
+def test_zone_outside_no_depth():
+    details = {"shallow": (1.0, "low")}
+
+    result = analyse_cases([("c", 500.0, 50.0)], zoned(details))["c"]
+
+    assert isinstance(result, ZoneDetailResult)
+    assert result.in_flood is False
+    assert result.flood_depth_m is None
+    assert result.flood_classes == ()
+
+
+@pytest.mark.parametrize("depth", [-9999.0, math.inf, 1e30])
+def test_zone_implausible_depth_ignored(depth):
+    details = {"shallow": (depth, None)}
+
+    result = analyse_cases([("c", 25.0, 50.0)], zoned(details))["c"]
+
+    assert result.in_flood is True
+    assert result.flood_depth_m is None
+
+
+def test_no_details_plain_result():
+    result = analyse_cases([("c", 25.0, 50.0)], zoned({}))["c"]
+
+    assert type(result) is HazardResult
