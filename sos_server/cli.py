@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from sos_server.domain import ROLES
+from sos_server.domain import ROLES, printable_text
 from sos_server.ratelimit import DEFAULT_ADDRESS_LIMIT, DEFAULT_TOKEN_LIMIT, RateLimit
 
 logger = logging.getLogger("sos_server")
@@ -168,11 +168,13 @@ def _import(file: str, db: str) -> int:
         f"read {report.read}, imported {report.imported}, "
         f"updated as duplicates {report.updated_as_duplicates}, rejected {len(report.rejected)}"
     )
+    # A reason may quote a value, and a value may hold a lone surrogate, which stdout cannot encode.
     for rejection in report.rejected:
         external_id = rejection.external_id if rejection.external_id is not None else "-"
-        print(f"rejected feature {rejection.index} (external id {external_id}): {rejection.reason}")
+        line = f"rejected feature {rejection.index} (external id {external_id}): {rejection.reason}"
+        print(printable_text(line))
     for external_id in report.duplicate_external_ids:
-        print(f"duplicate external id {external_id}: the later record was kept")
+        print(printable_text(f"duplicate external id {external_id}: the later record was kept"))
     return EXIT_OK
 
 

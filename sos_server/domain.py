@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -63,6 +64,14 @@ IDEMPOTENCY_PENDING_TIMEOUT = timedelta(minutes=5)
 # The next incremental fetch starts this long before the first page was read. A write that committed while
 # the pages were read is then fetched again instead of missed.
 UPDATED_SINCE_MARGIN = timedelta(seconds=5)
+
+# Characters rejected in a team besides control characters (Cc). Line and paragraph separators break the
+# line as a newline does, and bidirectional controls make the name display in another order than stored.
+TEAM_LINE_SEPARATORS = frozenset("\u2028\u2029")
+TEAM_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A lone surrogate (U+D800 to U+DFFF) arrives as a JSON escape such as "\ud800". Python keeps it in a str, but
+# it is not a character: UTF-8 and SQLite cannot store it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 IMPORT_CHANGED_BY = "import"
 # SQLite stores integers as signed 64-bit, so a cursor position above this cannot be compared in SQL.
@@ -239,12 +248,61 @@ def _values_from_record(record: CaseRecord) -> dict[str, Any]:
     return {item.name: getattr(record, item.name) for item in dataclasses.fields(record) if item.name != "id"}
 
 
-def text_problem(record: CaseRecord) -> Optional[tuple[str, str]]:
-    """Return (field, reason) for the first text of ``record`` that is too long or contains NUL, else None.
+def surrogate_problem(name: str, text: Any) -> Optional[str]:
+    """Return why ``text`` cannot be stored when it is a str holding a lone surrogate, else None.
 
-    The limits are TEXT_LIMITS, counted in characters. NUL (U+0000) is rejected in every text field, because
-    many tools cut text at it.
+    ``name`` is the field named in the reason. The reason quotes the code point, never the text.
     """
+    if not isinstance(text, str):
+        return None
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return (
+        f"{name} contains the unpaired surrogate U+{ord(found.group()):04X}, which is not a character. "
+        "Send the text as valid Unicode."
+    )
+
+
+def feature_surrogate_problem(feature: Any) -> Optional[tuple[str, str]]:
+    """Return (field, reason) for the first property of a GeoJSON Feature holding a lone surrogate, else None.
+
+    Text properties and the text members of list properties are checked, whatever their name. Parsing would
+    drop a bad urgency or need with a quality flag; with a surrogate the whole feature is refused instead.
+    """
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(properties, dict):
+        return None
+    for name, value in properties.items():
+        label = printable_text(name) if isinstance(name, str) else str(name)
+        for text in (name, *value) if isinstance(value, list) else (name, value):
+            reason = surrogate_problem(label, text)
+            if reason is not None:
+                return label, reason
+    return None
+
+
+def printable_text(text: str) -> str:
+    """Return ``text`` with each lone surrogate written as an escape such as \\udc80, fit to print or store.
+
+    A file name read with surrogateescape, or a JSON string with an unpaired escape, contains them.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def text_problem(record: CaseRecord) -> Optional[tuple[str, str]]:
+    """Return (field, reason) for the first text of ``record`` that cannot be stored as it is, else None.
+
+    A text is refused when it is longer than its TEXT_LIMITS entry (counted in characters), contains NUL
+    (U+0000, at which many tools cut text) or contains a lone surrogate (which is not a character). The
+    NUL and surrogate checks cover every text field, list members included.
+    """
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        for text in value if isinstance(value, list) else [value]:
+            reason = surrogate_problem(item.name, text)
+            if reason is not None:
+                return item.name, reason
     for name, limit in TEXT_LIMITS.items():
         value = getattr(record, name)
         if value is not None and len(value) > limit:
@@ -259,7 +317,8 @@ def text_problem(record: CaseRecord) -> Optional[tuple[str, str]]:
 
 def _canonical_sha256(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass hashes a lone surrogate instead of failing; other text gives the same bytes as UTF-8.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class CaseService:
@@ -291,6 +350,8 @@ class CaseService:
             if name is None:
                 name = f"{role}-{tx.count_tokens(role) + 1}"
             name = normalize_text(name)
+            if surrogate_problem("token name", name) is not None:
+                raise ValueError("token name must be valid Unicode text")
             if not name or len(name) > MAX_TOKEN_NAME_LENGTH:
                 raise ValueError(f"token name must have 1 to {MAX_TOKEN_NAME_LENGTH} characters")
             tx.add_token(hash_token(token), role, name, self.clock())
@@ -506,14 +567,15 @@ class CaseService:
         after a crash finds it and does not apply the item twice.
         """
         item_id = item.get("id") if isinstance(item, dict) else None
-        # A result echoes the item's id only when it is a string, as the response schema requires.
-        case_id = item_id if isinstance(item_id, str) else None
+        # A result echoes the item's id only when it is a string, as the response schema requires, that can
+        # be sent as UTF-8.
+        case_id = item_id if isinstance(item_id, str) and surrogate_problem("id", item_id) is None else None
         now = self.clock()
         changed = None
         with self.store.write() as tx:
             try:
                 change = _parse_batch_item(item)
-                changed = _change_in(tx, case_id, change, principal, now)
+                changed = _change_in(tx, item["id"], change, principal, now)
                 case = feature_from_row(changed[1])
                 result = {"id": case_id, "outcome": "ok", "detail": None, "case": case}
             except VersionConflictError as exc:
@@ -545,6 +607,9 @@ class CaseService:
         """
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise InvalidRequestError("The request body must be a GeoJSON Feature.")
+        problem = feature_surrogate_problem(feature)
+        if problem is not None:
+            raise InvalidRequestError(f"The case is invalid: {problem[1]}", extra={"field": problem[0]})
         now = self.clock()
         try:
             record = parse_feature(feature, service_area=self.service_area, now=now)
@@ -600,7 +665,8 @@ class CaseService:
         valid_indexes = [index for index in range(len(features)) if index not in rejected_indexes]
         records: list[CaseRecord] = []
         for index, record in zip(valid_indexes, parsed.records):
-            problem = text_problem(record)
+            # Parsing drops some bad values with a quality flag; a lone surrogate rejects the feature instead.
+            problem = feature_surrogate_problem(features[index]) or text_problem(record)
             if problem is None:
                 records.append(record)
             else:
@@ -623,7 +689,7 @@ class CaseService:
         ordered.extend(winners.values())
         ordered.sort(key=lambda record: last_index[id(record)])
 
-        note = f"imported from {source_name}"
+        note = f"imported from {printable_text(source_name)}"
         with self.store.write() as tx:
             for record in ordered:
                 _, created = _store_record(tx, record, IMPORT_CHANGED_BY, now, note=note)
@@ -682,11 +748,13 @@ def _show_location(lon: Optional[float], lat: Optional[float]) -> str:
 
 
 def _short_external_id(external_id: Optional[str]) -> Optional[str]:
-    """Return an external id fit for a one-line report: control characters escaped, at most 80 characters."""
+    """Return an external id fit for a one-line report: control characters and lone surrogates escaped, at
+    most 80 characters."""
     if external_id is None:
         return None
     text = "".join(
-        f"\\u{ord(char):04x}" if ord(char) < 32 or ord(char) == 127 else char for char in external_id
+        f"\\u{ord(char):04x}" if ord(char) < 32 or ord(char) == 127 or _SURROGATE.match(char) else char
+        for char in external_id
     )
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -756,6 +824,12 @@ def _conflict(row: dict[str, Any], expected_version: int) -> VersionConflictErro
 
 
 def _validate_change(case_id: str, change: StatusChange) -> tuple[str, Optional[str], Optional[str]]:
+    # Checked first, because later messages quote the status and the response must be valid UTF-8.
+    texts = (("id", case_id), ("status", change.status), ("note", change.note))
+    for name, text in (*texts, ("duplicate_of", change.duplicate_of), ("team", change.team)):
+        reason = surrogate_problem(name, text)
+        if reason is not None:
+            raise InvalidRequestError(f"The change is invalid: {reason}", extra={"field": name})
     if change.status not in STATUSES:
         raise InvalidRequestError(f"Unknown status '{change.status}': expected one of {', '.join(STATUSES)}.")
     note = normalize_text(change.note) if change.note else None
@@ -779,19 +853,28 @@ def _validate_change(case_id: str, change: StatusChange) -> tuple[str, Optional[
 def _validate_team(team: Optional[str]) -> Optional[str]:
     """Return the team NFC-normalised and trimmed, or None when absent or blank.
 
-    Raises InvalidRequestError when it has more than MAX_TEAM_LENGTH characters or a control character
-    (Unicode category Cc: tabs, line breaks, NUL and the like), because a team name is one short label.
+    A team name is one short visible label. Raises InvalidRequestError when it has more than MAX_TEAM_LENGTH
+    characters or contains a control character (Unicode category Cc: tabs, line breaks, NUL and the like).
+    It is also raised for a line or paragraph separator (U+2028, U+2029), a bidirectional control (U+202A
+    to U+202E, U+2066 to U+2069), or a team of only format characters (category Cf, such as U+200D).
     """
     if team is None:
         return None
     team = normalize_text(team).strip()
     if not team:
         return None
-    control = next((char for char in team if unicodedata.category(char) == "Cc"), None)
-    if control is not None:
+    for char in team:
+        kind = _team_rejected_kind(char)
+        if kind is not None:
+            raise InvalidRequestError(
+                f"The team contains the {kind} U+{ord(char):04X}, which is not allowed. "
+                "Send the team name on one line.",
+                extra={"field": "team"},
+            )
+    if all(unicodedata.category(char) == "Cf" for char in team):
         raise InvalidRequestError(
-            f"The team contains the control character U+{ord(control):04X}, which is not allowed. "
-            "Send the team name on one line.",
+            f"The team has only invisible characters, such as U+{ord(team[0]):04X}. "
+            "Send a visible team name.",
             extra={"field": "team"},
         )
     if len(team) > MAX_TEAM_LENGTH:
@@ -800,6 +883,17 @@ def _validate_team(team: Optional[str]) -> Optional[str]:
             extra={"field": "team"},
         )
     return team
+
+
+def _team_rejected_kind(char: str) -> Optional[str]:
+    """Return the kind of ``char`` ("control character", ...) when a team may not contain it, else None."""
+    if unicodedata.category(char) == "Cc":
+        return "control character"
+    if char in TEAM_LINE_SEPARATORS:
+        return "line or paragraph separator"
+    if char in TEAM_DIRECTION_CONTROLS:
+        return "text direction control"
+    return None
 
 
 def _batch_changes(body: Any) -> list[Any]:

@@ -19,7 +19,9 @@ Need = Literal[NEEDS]  # type: ignore[valid-type]
 
 TEAM_DESCRIPTION = (
     f"Team sent to the case, kept in the history entry (not a field of the case). Trimmed; blank reads as "
-    f"none; at most {MAX_TEAM_LENGTH} characters and no control characters, else 422 (an invalid batch item)"
+    f"none; at most {MAX_TEAM_LENGTH} characters, on one line (no control characters, line or paragraph "
+    f"separators or bidirectional controls) and not only invisible characters, else 422 (an invalid batch "
+    f"item)"
 )
 
 
@@ -107,7 +109,8 @@ class NewCase(BaseModel):
         description="Record fields as in CaseProperties, without id, version and updated_at, which are "
         "ignored. Null or absent reads as no fields. status may only be needs_help and duplicate_of must be "
         "absent, because officers set those. external_id, source, reporter_name and address have at most "
-        "255 characters, description at most 10000, and no text may contain NUL (U+0000). An external_id "
+        "255 characters, description at most 10000, and no text may contain NUL (U+0000) or a lone surrogate "
+        "(an unpaired escape such as \\ud800). An external_id "
         "that is already known for the same source gets 409 with the existing case id",
     )
 
