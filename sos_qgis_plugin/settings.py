@@ -41,6 +41,12 @@ VIETNAM_BBOX: BBox = (102.1, 8.2, 109.7, 23.5)
 
 # The auto-refresh never ticks faster than this, so a typo cannot flood the service with requests.
 MIN_REFRESH_INTERVAL_S = 5
+# Nor slower than once a day: cases older than that are stale for a rescue. QTimer also takes milliseconds
+# as a 32-bit int, so it refuses intervals above 2,147,483 s (about 24.8 days).
+MAX_REFRESH_INTERVAL_S = 24 * 3600
+# A landslide zone reaches at most this far from its point. Run-out is usually a few kilometres at most (an
+# estimate), so a larger radius is a typo or a damaged setting that would put whole provinces in one zone.
+MAX_LANDSLIDE_RADIUS_M = 50_000.0
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,8 @@ def format_bbox(bbox: BBox) -> str:
 def parse_priority_weights(value: Any) -> Optional[dict[str, float]]:
     """Read the five priority weights from a mapping or its JSON text; return None when they are not valid.
 
-    Valid weights have exactly the keys of WEIGHT_NAMES, finite values of 0 or more and a positive sum.
+    Valid weights have exactly the keys of WEIGHT_NAMES, finite values of 0 or more and a positive sum
+    that is finite too: five weights of 1e308 add up to infinity, and every priority would be NaN.
     """
     if isinstance(value, str):
         try:
@@ -155,7 +162,8 @@ def parse_priority_weights(value: Any) -> Optional[dict[str, float]]:
         if not (math.isfinite(number) and number >= 0.0):
             return None
         weights[name] = number
-    if sum(weights.values()) <= 0.0:
+    total = sum(weights.values())
+    if not (math.isfinite(total) and total > 0.0):
         return None
     return weights
 
@@ -206,6 +214,11 @@ def _read_bool(raw: Any) -> Optional[bool]:
     if text in ("false", "0"):
         return False
     return None
+
+
+def _radius_in_bounds(radius: float) -> bool:
+    # NaN fails every comparison and infinity is above the maximum, so both are out of bounds.
+    return 0.0 < radius <= MAX_LANDSLIDE_RADIUS_M
 
 
 class Settings:
@@ -280,19 +293,31 @@ class Settings:
 
     @property
     def refresh_interval_s(self) -> int:
-        return max(MIN_REFRESH_INTERVAL_S, self._read(REFRESH_INTERVAL_S))
+        """Seconds between refreshes, clamped to MIN_REFRESH_INTERVAL_S..MAX_REFRESH_INTERVAL_S."""
+        return min(MAX_REFRESH_INTERVAL_S, max(MIN_REFRESH_INTERVAL_S, self._read(REFRESH_INTERVAL_S)))
 
     @refresh_interval_s.setter
     def refresh_interval_s(self, value: int) -> None:
+        # Values from 1 to MIN_REFRESH_INTERVAL_S are kept and read as the minimum.
+        if not 1 <= int(value) <= MAX_REFRESH_INTERVAL_S:
+            raise ValueError(f"refresh interval must be 1 to {MAX_REFRESH_INTERVAL_S} s, got {value!r}")
         self._write(REFRESH_INTERVAL_S, int(value))
 
     @property
     def landslide_radius_m(self) -> float:
+        """The landslide zone radius in metres.
+
+        A stored value outside (0, MAX_LANDSLIDE_RADIUS_M], NaN or infinity gives the default.
+        """
         radius = self._read(LANDSLIDE_RADIUS_M)
-        return radius if radius > 0 else LANDSLIDE_RADIUS_M.default
+        return radius if _radius_in_bounds(radius) else LANDSLIDE_RADIUS_M.default
 
     @landslide_radius_m.setter
     def landslide_radius_m(self, value: float) -> None:
+        if not _radius_in_bounds(float(value)):
+            raise ValueError(
+                f"landslide radius must be above 0 and at most {MAX_LANDSLIDE_RADIUS_M:g} m, got {value!r}"
+            )
         self._write(LANDSLIDE_RADIUS_M, float(value))
 
     @property
@@ -352,8 +377,8 @@ class Settings:
         weights = parse_priority_weights(value)
         if weights is None:
             raise ValueError(
-                f"priority weights need the keys {', '.join(WEIGHT_NAMES)}, values of 0 or more and a "
-                f"positive sum, got {value!r}"
+                f"priority weights need the keys {', '.join(WEIGHT_NAMES)}, finite values of 0 or more and a "
+                f"finite positive sum, got {value!r}"
             )
         self._write(PRIORITY_WEIGHTS, weights)
 

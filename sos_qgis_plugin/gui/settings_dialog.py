@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Optional
 from urllib.parse import urlsplit
@@ -27,11 +28,19 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.priority import WEIGHT_NAMES, PriorityWeights
-from ..settings import CASES_GPKG_PATH, MIN_REFRESH_INTERVAL_S, REPORT_FOLDER, Settings, parse_bbox
+from ..settings import (
+    CASES_GPKG_PATH,
+    MAX_LANDSLIDE_RADIUS_M,
+    MAX_REFRESH_INTERVAL_S,
+    MIN_REFRESH_INTERVAL_S,
+    REPORT_FOLDER,
+    Settings,
+    parse_bbox,
+)
 from . import translate_standard_buttons
 
-MAX_REFRESH_INTERVAL_S = 24 * 3600
-MAX_LANDSLIDE_RADIUS_M = 100_000.0
+LOGGER = logging.getLogger("sos_qgis_plugin")
+
 MAX_WEIGHT = 1000.0
 
 
@@ -289,8 +298,8 @@ class SettingsDialog(QDialog):
             errors["gpkg"] = self.tr("Enter a file name that ends with .gpkg.")
 
         folder = self.reportFolderWidget.filePath().strip()
-        if folder and not os.path.isdir(folder):
-            errors["report_folder"] = self.tr("This folder does not exist.")
+        if folder and not os.path.isdir(folder) and not _can_create_folder(folder):
+            errors["report_folder"] = self.tr("This folder does not exist and cannot be created here.")
         return errors
 
     def _show_errors(self, errors: dict[str, str]) -> None:
@@ -325,10 +334,42 @@ class SettingsDialog(QDialog):
         settings.report_folder = "" if folder == default_folder and not self._folder_stored else folder
 
     def accept(self) -> None:
-        """Validate; when every field is valid, save and close, else show the problems and stay open."""
+        """Validate; when every field is valid, save and close, else show the problems and stay open.
+
+        A report folder that does not exist yet (on a fresh profile, the default one beside the cases
+        GeoPackage) is created here.
+        """
         errors = self.validation_errors()
+        if not errors:
+            errors = self._create_report_folder()
         self._show_errors(errors)
         if errors:
             return
         self.save()
         super().accept()
+
+    def _create_report_folder(self) -> dict[str, str]:
+        folder = self.reportFolderWidget.filePath().strip()
+        if not folder or os.path.isdir(folder):
+            return {}
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            LOGGER.warning("Creating the report folder %s failed: %s", folder, exc)
+            return {
+                "report_folder": self.tr("This folder could not be created: {reason}").format(
+                    reason=exc.strerror or exc
+                )
+            }
+        return {}
+
+
+def _can_create_folder(folder: str) -> bool:
+    """Return whether ``folder`` could be created: its nearest existing parent is a writable folder."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    while parent and not os.path.exists(parent):
+        above = os.path.dirname(parent)
+        if above == parent:
+            return False
+        parent = above
+    return os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)

@@ -23,6 +23,8 @@ from sos_qgis_plugin.core.errors import SosError
 from sos_qgis_plugin.network import ca_bundle_path, client_config, proxies_for
 from sos_qgis_plugin.settings import (
     ALL_SETTINGS,
+    MAX_LANDSLIDE_RADIUS_M,
+    MAX_REFRESH_INTERVAL_S,
     SECTION,
     VIETNAM_BBOX,
     Settings,
@@ -92,6 +94,45 @@ def test_bad_values_fall_back(settings):
 def test_refresh_interval_floor(settings):
     settings.refresh_interval_s = 1
     assert settings.refresh_interval_s == 5
+
+
+@pytest.mark.parametrize("stored", ["inf", "1e300", "nan", str(MAX_LANDSLIDE_RADIUS_M + 1)])
+def test_radius_out_of_bounds_default(settings, stored):
+    QgsSettings().setValue(SECTION + "landslide_radius_m", stored)
+    assert settings.landslide_radius_m == 1000.0
+
+
+def test_radius_at_maximum_kept(settings):
+    QgsSettings().setValue(SECTION + "landslide_radius_m", str(MAX_LANDSLIDE_RADIUS_M))
+    assert settings.landslide_radius_m == MAX_LANDSLIDE_RADIUS_M
+
+
+@pytest.mark.parametrize("radius", [float("inf"), float("nan"), 0.0, -1.0, MAX_LANDSLIDE_RADIUS_M + 1])
+def test_radius_out_of_bounds_rejected(settings, radius):
+    with pytest.raises(ValueError):
+        settings.landslide_radius_m = radius
+
+
+@pytest.mark.parametrize("stored", ["2147484", "99999999999", str(MAX_REFRESH_INTERVAL_S + 1)])
+def test_refresh_interval_ceiling(settings, stored):
+    QgsSettings().setValue(SECTION + "refresh_interval_s", stored)
+    assert settings.refresh_interval_s == MAX_REFRESH_INTERVAL_S
+
+
+def test_refresh_interval_ceiling_starts_timer(settings):
+    from qgis.PyQt.QtCore import QTimer
+
+    QgsSettings().setValue(SECTION + "refresh_interval_s", "2147484")
+    timer = QTimer()
+    timer.start(settings.refresh_interval_s * 1000)
+    timer.stop()
+    assert timer.interval() == MAX_REFRESH_INTERVAL_S * 1000
+
+
+@pytest.mark.parametrize("interval", [0, MAX_REFRESH_INTERVAL_S + 1])
+def test_refresh_interval_out_of_bounds_rejected(settings, interval):
+    with pytest.raises(ValueError):
+        settings.refresh_interval_s = interval
 
 
 def test_invalid_service_area_rejected(settings):
@@ -189,6 +230,8 @@ def test_weights_roundtrip(settings):
         '{"urgency": -1, "people": 20, "vulnerable": 15, "hazard": 20, "waiting": 15}',
         '{"urgency": 0, "people": 0, "vulnerable": 0, "hazard": 0, "waiting": 0}',
         '{"urgency": "30", "people": 20, "vulnerable": 15, "hazard": 20, "waiting": 15}',
+        '{"urgency": 1e308, "people": 1e308, "vulnerable": 1e308, "hazard": 1e308, "waiting": 1e308}',
+        '{"urgency": Infinity, "people": 20, "vulnerable": 15, "hazard": 20, "waiting": 15}',
     ],
 )
 def test_bad_weights_fall_back(settings, stored):
@@ -199,6 +242,13 @@ def test_bad_weights_fall_back(settings, stored):
 def test_bad_weights_rejected(settings):
     with pytest.raises(ValueError):
         settings.priority_weights = {"urgency": 1}
+
+
+def test_weights_infinite_sum_rejected(settings):
+    with pytest.raises(ValueError):
+        settings.priority_weights = {
+            name: 1e308 for name in ("urgency", "people", "vulnerable", "hazard", "waiting")
+        }
 
 
 def test_parse_weights_nan():

@@ -135,11 +135,58 @@ def test_gpkg_name_checked(settings, tmp_path):
     assert not dialog._errors["gpkg"].isHidden()
 
 
-def test_missing_report_folder(settings, tmp_path):
+def test_report_folder_not_creatable(settings, tmp_path):
+    (tmp_path / "a_file").write_text("not a folder", encoding="utf-8")
     dialog = SettingsDialog(settings)
-    dialog.reportFolderWidget.setFilePath(str(tmp_path / "absent"))
+    dialog.reportFolderWidget.setFilePath(str(tmp_path / "a_file" / "reports"))
     dialog.accept()
     assert not dialog._errors["report_folder"].isHidden()
+
+
+def test_new_report_folder_created(settings, tmp_path):
+    dialog = SettingsDialog(settings)
+    dialog.reportFolderWidget.setFilePath(str(tmp_path / "new" / "reports"))
+    dialog.accept()
+    assert (tmp_path / "new" / "reports").is_dir()
+
+
+@pytest.fixture()
+def fresh_profile(settings, tmp_path, monkeypatch):
+    """Empty settings in a profile whose plugin folder, home of the cases GeoPackage, does not exist yet."""
+    from sos_qgis_plugin import settings as settings_module
+
+    gpkg = tmp_path / "profile" / "sos_qgis_plugin" / "sos_cases.gpkg"
+    monkeypatch.setattr(settings_module, "_default_cases_gpkg_path", lambda: str(gpkg))
+    return gpkg.parent
+
+
+def test_fresh_profile_ok(settings, fresh_profile):
+    dialog = SettingsDialog(settings)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+
+
+def test_fresh_profile_folder_created(settings, fresh_profile):
+    SettingsDialog(settings).accept()
+    assert fresh_profile.is_dir()
+
+
+def test_fresh_profile_keeps_default(settings, fresh_profile):
+    SettingsDialog(settings).accept()
+    assert QgsSettings().value(SECTION + "report_folder", "") == ""
+
+
+def test_bad_stored_values_ok(settings):
+    store = QgsSettings()
+    store.setValue(SECTION + "landslide_radius_m", "inf")
+    store.setValue(SECTION + "refresh_interval_s", "99999999")
+    store.setValue(
+        SECTION + "priority_weights",
+        '{"urgency": 1e308, "people": 1e308, "vulnerable": 1e308, "hazard": 1e308, "waiting": 1e308}',
+    )
+    dialog = SettingsDialog(settings)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
 
 
 def test_missing_ca_bundle(settings, tmp_path):
