@@ -149,6 +149,13 @@ def _create_case(server) -> str:
         return str(client.create_case(feature)["id"])
 
 
+
+def _bar_texts(iface, level) -> list[str]:
+    """Return the texts of messages and of message widgets (a send's results button) at a level."""
+    bar = iface.messageBar()
+    widget_texts = [item.text() for item in bar.items() if item.level() == level]
+    return list(bar.get_messages(level)) + widget_texts
+
 def test_retry_disabled_without_failures(plugin):
     assert not plugin.retry_failed_action.isEnabled()
 
@@ -159,7 +166,7 @@ def test_not_found_enables_retry(plugin, qgis_iface):
     _fail_change(plugin, missing_id)
 
     changes = _outbox_changes(plugin, missing_id)
-    warnings = " ".join(qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning))
+    warnings = " ".join(_bar_texts(qgis_iface, Qgis.MessageLevel.Warning))
     assert [change.state for change in changes] == ["not_found"]
     assert plugin.retry_failed_action.isEnabled()
     assert missing_id in warnings
@@ -258,6 +265,6 @@ def test_dialog_rows_plain_text(plugin):
 def test_no_failures_message(plugin, qgis_iface, confirmation):
     plugin.retry_failed_changes()
 
-    infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
+    infos = _bar_texts(qgis_iface, Qgis.MessageLevel.Info)
     assert confirmation.shown == []
     assert any("no failed status changes" in text for text in infos)
