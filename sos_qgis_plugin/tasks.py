@@ -804,12 +804,13 @@ def admin_communes_from_settings(project: Optional[QgsProject] = None) -> tuple[
 
 def case_values_with_hazards(values: dict[str, Any], result: Any) -> dict[str, Any]:
     """Return case field values with the hazard fields of `result` (all unknown when it is None)."""
-    values = dict(values)
-    values["in_flood"] = getattr(result, "in_flood", None)
-    values["in_landslide_zone"] = getattr(result, "in_landslide_zone", None)
-    values["flood_depth_m"] = getattr(result, "flood_depth_m", None)
-    values["landslide_distance_m"] = getattr(result, "landslide_distance_m", None)
-    return values
+    return {
+        **values,
+        "in_flood": getattr(result, "in_flood", None),
+        "in_landslide_zone": getattr(result, "in_landslide_zone", None),
+        "flood_depth_m": getattr(result, "flood_depth_m", None),
+        "landslide_distance_m": getattr(result, "landslide_distance_m", None),
+    }
 
 
 @dataclass
@@ -833,6 +834,10 @@ class HazardWritePlan:
     commune_index: Any = None
 
 
+# Cases whose priorities are computed between two checks for cancellation.
+_PRIORITY_BATCH = 20000
+
+
 def plan_hazard_writes(
     base: CaseVersions,
     cases: Any,
@@ -843,12 +848,12 @@ def plan_hazard_writes(
 ) -> HazardWritePlan:
     """Compute each analysed case's priority and reason, and locate it in `communes`. Runs on any thread.
 
-    The priority and reason come from priority_text.case_priority, with the case's snapshot values and its
-    hazard result, at the analysis time and with `weights`. They replace the analysis' priorities, so the
-    layer's priority always matches its reason. Cases absent from `base` (added after it was read) are
-    left out. Raises SosError when cancelled.
+    The priority and reason come from priority_text.case_priorities (each equal to case_priority's), with the
+    case's snapshot values and its hazard result, at the analysis time and with `weights`. They replace the
+    analysis' priorities, so the layer's priority always matches its reason. Cases absent from `base` (added
+    after it was read) are left out. Raises SosError when cancelled.
     """
-    from .priority_text import case_priority
+    from .priority_text import case_priorities
 
     plan = HazardWritePlan(
         base=base,
@@ -859,16 +864,24 @@ def plan_hazard_writes(
         analysed_at=analysis.analysed_at,
         weights=weights,
     )
+    results = analysis.results
+    planned: list[str] = []
+    rows: list[dict[str, Any]] = []
     for position, (case_id, point, attributes) in enumerate(zip(cases.ids, cases.points, cases.attributes)):
         if position % 5000 == 0 and is_cancelled():
             raise _analysis_cancelled_error()
         if case_id not in base:
             continue
         plan.points[case_id] = point
-        values = case_values_with_hazards(attributes, analysis.results.get(case_id))
-        priority, reason = case_priority(values, analysis.analysed_at, weights)
-        plan.priorities[case_id] = priority
-        plan.reasons[case_id] = reason
+        planned.append(case_id)
+        rows.append(case_values_with_hazards(attributes, results.get(case_id)))
+    computed: list[tuple[Optional[float], str]] = []
+    for start in range(0, len(rows), _PRIORITY_BATCH):
+        if is_cancelled():
+            raise _analysis_cancelled_error()
+        computed.extend(case_priorities(rows[start : start + _PRIORITY_BATCH], analysis.analysed_at, weights))
+    plan.priorities = dict(zip(planned, [priority for priority, _ in computed]))
+    plan.reasons = dict(zip(planned, [reason for _, reason in computed]))
     # The analysis counted its own priorities; the layer gets these.
     analysis.priorities = dict(plan.priorities)
     if communes is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from qgis.core import NULL
 from qgis.PyQt.QtCore import QCoreApplication, QDateTime, QTranslator
 
 from sos_qgis_plugin.core.priority import PriorityWeights, compute_priority
-from sos_qgis_plugin.priority_text import case_priority, format_tenths
+from sos_qgis_plugin.priority_text import case_priorities, case_priority, format_tenths
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=timezone.utc)
 # The layer stores created_at as naive Vietnam time: 05:00 in Vietnam is 22:00 UTC the day before.
@@ -165,11 +166,103 @@ def test_thread_safe(qgis_app):
     assert results == expected
 
 
+# Batches: every result must equal case_priority's, on values of every kind a layer or a snapshot holds.
+
+_VARIED_VALUES = {
+    "status": ["needs_help", "in_progress", "supported", "unreachable", "duplicate", "done", None, NULL, 3],
+    "urgency": ["low", "medium", "high", "critical", None, NULL, "urgent", 2],
+    "people_count": [None, NULL, 0, 1, 2, 6, 49, 50, 400, "7", 2.5, -3, float("nan"), True, 2**60],
+    "household_count": [None, NULL, 0, 1, 3, "2", 1.5, -1, float("inf")],
+    "has_children": [True, False, None, NULL, "yes", "0", 1, 0],
+    "has_elderly": [True, False, None, NULL, "true", 1],
+    "has_disabilities": [True, False, None, NULL, "no", 0.0],
+    "created_at": [
+        CREATED_14_H_AGO,
+        datetime(2025, 11, 20, 18, 55),
+        datetime(2025, 11, 20, 11, 20, 30, 123456, tzinfo=timezone.utc),
+        datetime(2025, 11, 16, 3, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2025, 11, 21, 0, 0, tzinfo=timezone.utc),
+        None,
+        NULL,
+        "",
+        "2025-11-19T22:00:00Z",
+        QDateTime(2025, 11, 20, 5, 0),
+        QDateTime(),
+    ],
+    "in_flood": [True, False, None, NULL, "yes", 1],
+    "in_landslide_zone": [True, False, None, NULL, "false", 0],
+    "flood_depth_m": [None, NULL, 0.0, 0.04, 0.05, 1.8, 1.84, 12.35, 2, -1.0, float("nan"), "deep", True],
+}
+
+
+# What a GeoPackage snapshot holds: plain Python values, read on the batch's own path.
+_PLAIN_VALUES = {
+    "status": ["needs_help", "in_progress"],
+    "urgency": ["low", "medium", "high", "critical", None],
+    "people_count": [None, 0, 1, 2, 6, 12, 49, 50, 400],
+    "household_count": [None, 0, 1, 3],
+    "has_children": [True, False, None],
+    "has_elderly": [True, False, None],
+    "has_disabilities": [True, False, None],
+    "in_flood": [True, False, None],
+    "in_landslide_zone": [True, False, None],
+    "flood_depth_m": [None, 0.0, 0.04, 0.05, 0.95, 1.8, 1.84, 12.35],
+}
+
+
+def varied_cases(count: int, seed: int = 7) -> list[dict]:
+    rng = random.Random(seed)
+    cases = [case(), case(people_count=None, household_count=2), {}]
+    for _ in range(count):
+        choices = _PLAIN_VALUES if rng.random() < 0.6 else _VARIED_VALUES
+        values = {name: rng.choice(choices.get(name, _VARIED_VALUES[name])) for name in _VARIED_VALUES}
+        if choices is _PLAIN_VALUES or rng.random() < 0.5:
+            # From 30 minutes in the future (a clock error) to 80 hours ago, in aware or naive time.
+            created_at = NOW - timedelta(minutes=rng.randint(-30, 80 * 60), seconds=rng.random())
+            if rng.random() < 0.5:
+                created_at = created_at.astimezone(timezone(timedelta(hours=7))).replace(tzinfo=None)
+            values["created_at"] = created_at
+        if rng.random() < 0.1:
+            del values[rng.choice(list(values))]
+        cases.append(values)
+    return cases
+
+
+def test_batch_matches_single(qgis_app):
+    cases = varied_cases(4000)
+    assert case_priorities(cases, NOW) == [case_priority(values, NOW) for values in cases]
+
+
+def test_batch_weights(qgis_app):
+    weights = PriorityWeights(urgency=5, people=60, vulnerable=0, hazard=5, waiting=15, people_cap=8)
+    cases = varied_cases(2000, seed=11)
+    assert case_priorities(cases, NOW, weights) == [case_priority(values, NOW, weights) for values in cases]
+
+
+def test_batch_equal_points(qgis_app):
+    # Equal weights and factors of 1 give equal points: the order of the formula decides.
+    weights = PriorityWeights(urgency=1, people=1, vulnerable=1, hazard=1, waiting=1, people_cap=1)
+    values = case(
+        has_children=True, has_elderly=True, has_disabilities=True, created_at=datetime(2025, 11, 1)
+    )
+    assert case_priorities([values], NOW, weights) == [case_priority(values, NOW, weights)]
+
+
+def test_batch_empty(qgis_app):
+    assert case_priorities([], NOW) == []
+
+
+def test_batch_missing_urgency_factor(qgis_app):
+    weights = PriorityWeights(urgency_factors={"low": 0.1, "medium": 0.4, "high": 0.7})
+    with pytest.raises(KeyError):
+        case_priorities([case()], NOW, weights)
+
+
 # Vietnamese: a small translation compiled here shows the mechanism, and the shipped one the real wording.
 
 _TEST_TRANSLATIONS = {
     "{units}.{tenths}": "{units},{tenths}",
-    "critical": "khẩn cấp",
+    "critical": "nguy cấp",
     "{} people": "{} người",
     "elderly": "người cao tuổi",
     "in flood {} m": "ngập {} m",
@@ -223,3 +316,29 @@ def shipped_translator(qgis_app):
 def test_shipped_vietnamese_reason(shipped_translator):
     _, reason = case_priority(case(has_children=True, people_count=None, household_count=2), NOW)
     assert reason == "nguy cấp, ngập 1,8 m, 2 hộ, trẻ em, người cao tuổi, chờ 14 giờ"
+
+
+def test_batch_vietnamese(test_translator):
+    cases = varied_cases(2000, seed=3)
+    assert case_priorities(cases, NOW) == [case_priority(values, NOW) for values in cases]
+
+
+def test_batch_shipped_vietnamese(shipped_translator):
+    cases = varied_cases(2000, seed=5)
+    assert case_priorities(cases, NOW) == [case_priority(values, NOW) for values in cases]
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        PriorityWeights(urgency=float("nan")),
+        PriorityWeights(waiting=float("inf")),
+        PriorityWeights(urgency=1e308, people=1e308),
+        PriorityWeights(urgency_factors={"low": 0.1, "medium": 0.4, "high": 1e308, "critical": float("nan")}),
+    ],
+)
+def test_batch_extreme_weights(qgis_app, weights):
+    cases = varied_cases(300, seed=13)
+    expected = [case_priority(values, NOW, weights) for values in cases]
+    # repr() shows every bit of a float, and a NaN score equals only itself there.
+    assert repr(case_priorities(cases, NOW, weights)) == repr(expected)
