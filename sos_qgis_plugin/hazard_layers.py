@@ -1093,13 +1093,16 @@ def analyse_snapshots(
     is_cancelled: Callable[[], bool] = lambda: False,
     on_progress: Callable[[float], None] = lambda percent: None,
     weights: Any = None,
+    compute_priorities: bool = True,
 ) -> HazardAnalysis:
-    """Analyse the cases against the hazard snapshots and compute their priorities. Runs on any thread.
+    """Analyse the cases against the hazard snapshots and, unless compute_priorities is False, compute their
+    priorities. Runs on any thread.
 
     Case points are reprojected to the UTM zone of the cases, as are the hazard layers. Cases without location
     get no hazard result (unknown) but still a priority. `radius_m` is the landslide search radius in metres;
-    `weights` are the core.priority.PriorityWeights (None: the defaults). Raises SosError when cancelled or
-    when core.hazards fails.
+    `weights` are the core.priority.PriorityWeights (None: the defaults). Callers that compute priorities
+    and reasons themselves (the analysis task) pass compute_priorities=False. Raises SosError when cancelled
+    or when core.hazards fails.
     """
     from .core.hazards import analyse_cases_with_repairs
     from .core.priority import PriorityWeights, compute_priority
@@ -1151,22 +1154,23 @@ def analyse_snapshots(
         result = results.get(case_id)
         in_flood = result.in_flood if result is not None else None
         in_landslide_zone = result.in_landslide_zone if result is not None else None
-        analysis.priorities[case_id] = _priority_or_none(
-            compute_priority,
-            case_id,
-            attributes["created_at"],
-            status=attributes["status"],
-            urgency=attributes["urgency"],
-            people_count=attributes["people_count"],
-            household_count=attributes["household_count"],
-            has_children=bool(attributes["has_children"]),
-            has_elderly=bool(attributes["has_elderly"]),
-            has_disabilities=bool(attributes["has_disabilities"]),
-            in_flood=in_flood,
-            in_landslide_zone=in_landslide_zone,
-            now=now,
-            weights=weights,
-        )
+        if compute_priorities:
+            analysis.priorities[case_id] = _priority_or_none(
+                compute_priority,
+                case_id,
+                attributes["created_at"],
+                status=attributes["status"],
+                urgency=attributes["urgency"],
+                people_count=attributes["people_count"],
+                household_count=attributes["household_count"],
+                has_children=bool(attributes["has_children"]),
+                has_elderly=bool(attributes["has_elderly"]),
+                has_disabilities=bool(attributes["has_disabilities"]),
+                in_flood=in_flood,
+                in_landslide_zone=in_landslide_zone,
+                now=now,
+                weights=weights,
+            )
         if in_flood is True:
             analysis.in_flood += 1
         if in_landslide_zone is True:

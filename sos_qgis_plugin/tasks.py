@@ -1149,6 +1149,8 @@ class AnalyseHazardsTask(_SosTask):
             is_cancelled=self.isCanceled,
             on_progress=lambda percent: self.setProgress(percent * 0.9),
             weights=self.weights,
+            # plan_hazard_writes computes each priority with its reason in one batch.
+            compute_priorities=False,
         )
         self.plan = plan_hazard_writes(
             base, cases, self.analysis, self.weights, self.communes, is_cancelled=self.isCanceled

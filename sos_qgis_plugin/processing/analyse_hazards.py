@@ -185,6 +185,7 @@ class AnalyseHazardsAlgorithm(QgsProcessingAlgorithm):
                 is_cancelled=feedback.isCanceled,
                 on_progress=lambda percent: feedback.setProgress(percent * 0.9),
                 weights=self._weights,
+                compute_priorities=False,
             )
             self._plan = plan_hazard_writes(
                 base, cases, self._analysis, self._weights, self._communes, feedback.isCanceled
