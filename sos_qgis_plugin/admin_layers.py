@@ -8,6 +8,7 @@ when communes are read, so the plugin loads on a QGIS whose Python lacks shapely
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 from qgis.core import (
@@ -131,6 +132,19 @@ def read_communes(
             QCoreApplication.translate("SosCommunes", "The admin layer is missing or cannot be read."),
             "read_communes got an invalid layer",
         )
+    geometry_type = QgsWkbTypes.geometryType(layer.wkbType())
+    # UnknownGeometry (a layer of mixed types) passes, and its non-polygon features get no area in
+    # CommuneIndex. A point, line or table layer would put every case outside every commune.
+    if geometry_type != QgsWkbTypes.GeometryType.PolygonGeometry and (
+        geometry_type != QgsWkbTypes.GeometryType.UnknownGeometry
+    ):
+        raise SosError(
+            QCoreApplication.translate(
+                "SosCommunes",
+                "The admin layer {layer} has no polygons ({type}). Choose a polygon layer of communes.",
+            ).format(layer=layer.name(), type=QgsWkbTypes.displayString(layer.wkbType())),
+            f"admin layer {layer.id()} has geometry type {QgsWkbTypes.displayString(layer.wkbType())}",
+        )
     guessed_code, guessed_name = guess_commune_fields(layer)
     code_field = code_field or guessed_code
     name_field = name_field or guessed_name
@@ -196,6 +210,35 @@ def read_communes(
         unreadable,
     )
     return communes
+
+
+def commune_extent_warning(
+    communes: Sequence[Commune], lons: Sequence[float], lats: Sequence[float]
+) -> Optional[str]:
+    """Return a translated warning when the communes' extent misses the cases' extent, else None.
+
+    Coordinates are WGS 84 degrees, as read_communes returns them. A miss puts every case outside every
+    commune, so the warning names axis order (latitude and longitude swapped) as the likely cause. A
+    separate message states it as the cause when the communes would overlap the cases with x and y
+    swapped. Needs shapely 2.
+    """
+    from .core.communes import EXTENTS_DISJOINT, EXTENTS_SWAPPED, compare_extents
+
+    outcome = compare_extents(communes, lons, lats)
+    if outcome == EXTENTS_SWAPPED:
+        return QCoreApplication.translate(
+            "SosCommunes",
+            "The commune layer does not overlap the cases, but would with x and y swapped: its coordinates "
+            "look like latitude, longitude instead of longitude, latitude (axis order). Every case counts "
+            "as outside every commune until the layer or its CRS is fixed.",
+        )
+    if outcome == EXTENTS_DISJOINT:
+        return QCoreApplication.translate(
+            "SosCommunes",
+            "The commune layer does not overlap the cases, so every case counts as outside every commune. "
+            "A likely cause is axis order (latitude and longitude swapped) or a wrong CRS on the layer.",
+        )
+    return None
 
 
 def point_lon_lat(geometry: Any, transform: QgsCoordinateTransform) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
@@ -34,7 +35,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QVariant
 
-from .admin_layers import WGS84, point_lon_lat
+from .admin_layers import WGS84, commune_extent_warning, point_lon_lat
 from .core.errors import SosError
 
 if TYPE_CHECKING:
@@ -161,12 +162,24 @@ def _fields_of(snapshot: CaseSnapshot) -> QgsFields:
 
 
 def summarise_snapshot(
-    snapshot: CaseSnapshot, communes: list[Commune], is_canceled: Optional[Callable[[], bool]] = None
+    snapshot: CaseSnapshot,
+    communes: list[Commune],
+    is_canceled: Optional[Callable[[], bool]] = None,
+    warnings: Optional[list[str]] = None,
 ) -> list[CommuneSummary]:
-    """Summarise the cases of a snapshot per commune (see core.communes.summarise_by_commune); any thread."""
+    """Summarise the cases of a snapshot per commune (see core.communes.summarise_by_commune); any thread.
+
+    When `warnings` is a list, a translated warning is appended to it (and logged) when the communes'
+    extent misses the cases' extent (see admin_layers.commune_extent_warning).
+    """
     from .core.communes import CommuneIndex, summarise_by_commune
 
     facts = read_case_facts(snapshot, is_canceled)
+    warning = commune_extent_warning(communes, [fact.lon for fact in facts], [fact.lat for fact in facts])
+    if warning is not None:
+        LOGGER.warning("Commune summary of %s: %s", snapshot.layer_name, warning)
+        if warnings is not None:
+            warnings.append(warning)
     return summarise_by_commune(facts, CommuneIndex(communes))
 
 
@@ -175,15 +188,17 @@ def summarise_layers(
     admin_layer: QgsVectorLayer,
     code_field: Optional[str] = None,
     name_field: Optional[str] = None,
+    warnings: Optional[list[str]] = None,
 ) -> list[CommuneSummary]:
     """Summarise a case layer per commune of an admin layer on the calling (main) thread.
 
-    Raises SosError when either layer cannot be read (see admin_layers.read_communes).
+    Raises SosError when either layer cannot be read (see admin_layers.read_communes). `warnings` works as
+    in `summarise_snapshot`.
     """
     from .admin_layers import read_communes
 
     communes = read_communes(admin_layer, code_field, name_field)
-    return summarise_snapshot(snapshot_cases(case_layer), communes)
+    return summarise_snapshot(snapshot_cases(case_layer), communes, warnings=warnings)
 
 
 # --- table layer and exports -----------------------------------------------------------------------------
@@ -230,32 +245,75 @@ def build_summary_layer(summaries: list[CommuneSummary], name: Optional[str] = N
     return layer
 
 
+def output_path(path: Union[str, Path], extension: str) -> str:
+    """Return the path an export of this format writes to, after checking its folder; `extension` is ".csv"
+    or ".xlsx".
+
+    A path without a suffix gets `extension` appended, and one with `extension` in any case is kept. Any
+    other suffix raises SosError rather than being replaced or extended, so that a CSV is never written to
+    "summary.xlsx", where Excel would refuse to open it, nor to "summary.xlsx.csv" by surprise. Raises
+    SosError too when the folder is missing, is not a folder, or is not writable, or when the path is a
+    folder.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if not suffix:
+        target = target.with_name(target.name + extension)
+    elif suffix != extension:
+        raise SosError(
+            QCoreApplication.translate(
+                "SosCommunes", "The file {path} must end with {extension} for this format."
+            ).format(path=path, extension=extension),
+            f"export path {path!r} has suffix {suffix!r}, expected {extension!r}",
+        )
+    folder = target.parent
+    if not folder.is_dir():
+        raise SosError(
+            QCoreApplication.translate(
+                "SosCommunes", "The folder {folder} does not exist. Choose an existing folder."
+            ).format(folder=folder),
+            f"export folder {str(folder)!r} is missing",
+        )
+    if target.is_dir() or not os.access(folder, os.W_OK):
+        raise _write_error(target, f"{str(folder)!r} is not writable or {str(target)!r} is a folder")
+    return str(target)
+
+
 def export_csv(summaries: list[CommuneSummary], path: Union[str, Path]) -> str:
     """Write the summaries as CSV (UTF-8 with a byte order mark, English field names); return the path.
 
-    Raises SosError when the file cannot be written.
+    The path is checked and completed with ".csv" as `output_path` does. Raises SosError when the path is
+    refused or the file cannot be written.
     """
     from .core.communes import write_summary_csv
 
+    target = output_path(path, ".csv")
     try:
-        write_summary_csv(translated_summaries(summaries), path)
+        write_summary_csv(translated_summaries(summaries), target)
     except OSError as error:
-        raise _write_error(path, str(error)) from error
-    return str(path)
+        raise _write_error(target, str(error)) from error
+    _check_written(target)
+    return target
 
 
 def export_xlsx(summaries: list[CommuneSummary], path: Union[str, Path]) -> str:
     """Write the summaries as an Excel workbook with GDAL's XLSX driver; return the path.
 
-    The column headers are in the user's language. An existing file is replaced. Raises SosError when GDAL
-    cannot write the file.
+    The column headers are in the user's language. An existing file is replaced. The path is checked and
+    completed with ".xlsx" as `output_path` does. GDAL writes an XLSX file only when it closes it, and
+    QgsVectorFileWriter reports no error when that fails, so the file is checked afterwards. Raises
+    SosError when the path is refused, or when GDAL fails or leaves no file or an empty one.
     """
+    target = output_path(path, ".xlsx")
     layer = QgsVectorLayer("None", summary_layer_name(), "memory")
     fields = summary_fields(headers_as_names=True)
     layer.dataProvider().addAttributes(fields.toList())
     layer.updateFields()
     layer.dataProvider().addFeatures(summary_features(summaries, layer.fields()))
-    Path(path).unlink(missing_ok=True)
+    try:
+        Path(target).unlink(missing_ok=True)
+    except OSError as error:
+        raise _write_error(target, f"the old file cannot be removed: {error}") from error
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "XLSX"
     options.fileEncoding = "UTF-8"
@@ -263,12 +321,23 @@ def export_xlsx(summaries: list[CommuneSummary], path: Union[str, Path]) -> str:
     # The table has no geometry, so an empty transform context serves, and the project is not read from
     # a worker thread.
     result = QgsVectorFileWriter.writeAsVectorFormatV3(
-        layer, str(path), QgsCoordinateTransformContext(), options
+        layer, target, QgsCoordinateTransformContext(), options
     )
     error_code, message = result[0], result[1]
     if error_code != QgsVectorFileWriter.WriterError.NoError:
-        raise _write_error(path, message)
-    return str(path)
+        raise _write_error(target, message)
+    _check_written(target)
+    return target
+
+
+def _check_written(path: str) -> None:
+    """Raise SosError unless `path` is a file with content."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise _write_error(path, f"no file after writing: {error}") from error
+    if size == 0:
+        raise _write_error(path, "the file is empty after writing")
 
 
 def _sheet_name(name: str) -> str:
@@ -294,7 +363,9 @@ class CommuneSummaryTask(QgsTask):
 
     The case snapshot and the communes are read on the main thread before the task starts. `on_finished`
     is called on the main thread with (summaries or None, error or None); the caller builds and adds the
-    table layer there. CSV and XLSX files are written in the worker thread when paths are given.
+    table layer there. CSV and XLSX files are written in the worker thread when paths are given, and
+    `written` contains the paths written (see `output_path` for the extension). `warnings` contains translated
+    warnings about the data, such as an admin layer that misses the cases.
     """
 
     def __init__(
@@ -316,18 +387,20 @@ class CommuneSummaryTask(QgsTask):
         self.xlsx_path = xlsx_path
         self.summaries: Optional[list[CommuneSummary]] = None
         self.error: Optional[BaseException] = None
+        self.written: list[str] = []
+        self.warnings: list[str] = []
 
     def run(self) -> bool:
         try:
             LOGGER.info("Commune summary of %s started", self.snapshot.layer_name)
-            summaries = summarise_snapshot(self.snapshot, self.communes, self.isCanceled)
+            summaries = summarise_snapshot(self.snapshot, self.communes, self.isCanceled, self.warnings)
             if self.isCanceled():
                 return False
             self.setProgress(70)
             if self.csv_path:
-                export_csv(summaries, self.csv_path)
+                self.written.append(export_csv(summaries, self.csv_path))
             if self.xlsx_path:
-                export_xlsx(summaries, self.xlsx_path)
+                self.written.append(export_xlsx(summaries, self.xlsx_path))
             self.summaries = summaries
             self.setProgress(100)
             return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from .statuses import OPEN_STATUSES
@@ -25,13 +25,23 @@ HAZARD_CHOICES = (HAZARD_ANY, HAZARD_FLOOD, HAZARD_LANDSLIDE, HAZARD_NONE)
 # fields, and keyboards do not type it.
 FIELD_SEPARATOR = "\u2063"
 
+# Commune filter key of the cases that lie in no commune (see `commune_key`).
+NO_COMMUNE_KEY = ""
+
+# Creation times before this, or later than now plus FUTURE_TOLERANCE, come from a wrong clock (a phone
+# reset to 1970, a year typed as 2099), so no waiting time is computed from them.
+EARLIEST_PLAUSIBLE_CREATION = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
 
 @dataclass
 class CaseRow:
     """One case as the dock's list shows it. Times are aware datetimes, counts None when unknown.
 
     `search_text` is the folded text of the searchable fields (see `build_search_text`). The phone number
-    is never part of a row, so the list can neither show nor search it.
+    is never part of a row, so the list can neither show nor search it. `commune_position` is the index of
+    the row's commune in the dock's CommuneIndex, or None when the commune comes from the layer's fields or
+    the row lies in no commune.
     """
 
     fid: int
@@ -46,6 +56,7 @@ class CaseRow:
     in_landslide: Optional[bool] = None
     commune_code: str = ""
     commune_name: str = ""
+    commune_position: Optional[int] = None
     address: str = ""
     lon: Optional[float] = None
     lat: Optional[float] = None
@@ -113,8 +124,29 @@ class CaseFilter:
 
 
 def commune_key(row: CaseRow) -> str:
-    """Return the key the commune filter matches on: the commune code, else its name, else ""."""
-    return row.commune_code or row.commune_name
+    """Return the key the commune filter matches on; "" (NO_COMMUNE_KEY) when the row lies in no commune.
+
+    A commune located through the dock's CommuneIndex is keyed by its position there, as "#" and the
+    position, because two communes of one admin layer may share a code, and a commune may have neither
+    code nor name. A commune read from the case layer's fields is keyed by its code and name joined by
+    FIELD_SEPARATOR. The three kinds of key never collide: only field keys contain FIELD_SEPARATOR, and
+    only the row outside every commune gets "".
+    """
+    if row.commune_position is not None:
+        return admin_commune_key(row.commune_position)
+    if not row.commune_code and not row.commune_name:
+        return NO_COMMUNE_KEY
+    return field_commune_key(row.commune_code, row.commune_name)
+
+
+def admin_commune_key(position: int) -> str:
+    """Return the commune filter key of the commune at `position` in a CommuneIndex."""
+    return f"#{position}"
+
+
+def field_commune_key(code: str, name: str) -> str:
+    """Return the commune filter key of a commune read from a case layer's commune code and name fields."""
+    return f"{code}{FIELD_SEPARATOR}{name}"
 
 
 def priority_order_key(row: CaseRow) -> tuple:
@@ -171,3 +203,13 @@ def split_waiting(seconds: float) -> tuple[int, int, int]:
     days, rest = divmod(total_minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     return days, hours, minutes
+
+
+def is_plausible_creation(created_at: datetime, now: datetime) -> bool:
+    """Return True when an aware creation time can be trusted for a waiting time at `now`.
+
+    A time before EARLIEST_PLAUSIBLE_CREATION (2000-01-01 UTC) or more than FUTURE_TOLERANCE (10 minutes)
+    after `now` is not. A time up to 10 minutes ahead is plausible: a clock that runs slightly fast, whose
+    case has waited 0 minutes (see `split_waiting`).
+    """
+    return EARLIEST_PLAUSIBLE_CREATION <= created_at <= now + FUTURE_TOLERANCE

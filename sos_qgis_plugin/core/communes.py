@@ -267,6 +267,63 @@ class CommuneIndex:
         return result
 
 
+# Results of `compare_extents`.
+EXTENTS_OVERLAP = "overlap"
+EXTENTS_SWAPPED = "swapped"
+EXTENTS_DISJOINT = "disjoint"
+
+
+def _bounds_of_points(
+    lons: Sequence[float], lats: Sequence[float]
+) -> Optional[tuple[float, float, float, float]]:
+    pairs = [(lon, lat) for lon, lat in zip(lons, lats) if _finite(lon) and _finite(lat)]
+    if not pairs:
+        return None
+    xs = [lon for lon, _ in pairs]
+    ys = [lat for _, lat in pairs]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def commune_bounds(communes: Sequence[Commune]) -> Optional[tuple[float, float, float, float]]:
+    """Return the (xmin, ymin, xmax, ymax) in degrees around every commune geometry, or None without any."""
+    boxes = [
+        commune.geometry.bounds
+        for commune in communes
+        if commune.geometry is not None and not commune.geometry.is_empty
+    ]
+    boxes = [box for box in boxes if all(_finite(value) for value in box)]
+    if not boxes:
+        return None
+    return (
+        min(box[0] for box in boxes),
+        min(box[1] for box in boxes),
+        max(box[2] for box in boxes),
+        max(box[3] for box in boxes),
+    )
+
+
+def _boxes_overlap(first: tuple[float, ...], second: tuple[float, ...]) -> bool:
+    return first[0] <= second[2] and second[0] <= first[2] and first[1] <= second[3] and second[1] <= first[3]
+
+
+def compare_extents(communes: Sequence[Commune], lons: Sequence[float], lats: Sequence[float]) -> str:
+    """Compare the extent of the communes with the extent of the case locations, both WGS 84 degrees.
+
+    Returns EXTENTS_OVERLAP when the two bounding boxes touch or overlap, EXTENTS_SWAPPED when they do not
+    but would with the communes' x and y swapped (the admin layer's axis order is likely wrong), and
+    EXTENTS_DISJOINT otherwise. Without a commune geometry or a finite case location there is nothing to
+    compare, and EXTENTS_OVERLAP is returned. Overlapping boxes do not prove that a case lies in a commune.
+    """
+    communes_box = commune_bounds(communes)
+    cases_box = _bounds_of_points(lons, lats)
+    if communes_box is None or cases_box is None or _boxes_overlap(communes_box, cases_box):
+        return EXTENTS_OVERLAP
+    swapped = (communes_box[1], communes_box[0], communes_box[3], communes_box[2])
+    if _boxes_overlap(swapped, cases_box):
+        return EXTENTS_SWAPPED
+    return EXTENTS_DISJOINT
+
+
 def summarise_by_commune(
     cases: Sequence[CaseFacts],
     communes: Union[CommuneIndex, Sequence[Commune]],

@@ -23,6 +23,8 @@ _TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 # Marks that make a separate letter of the alphabet (ă, â, ê, ô, ơ, ư) rather than a tone.
 _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
 
+_ASCII_DIGITS = frozenset("0123456789")
+
 
 def normalize_text(value: str) -> str:
     """Normalise text for storage: NFC form, no zero-width space (U+200B) or BOM (U+FEFF), stripped.
@@ -75,20 +77,37 @@ def _clusters(value: str) -> list[str]:
 
 
 def vietnamese_sort_key(value: str) -> tuple:
-    """Compute a sort key that orders text as a Vietnamese dictionary does.
+    """Compute a sort key that orders text as a Vietnamese dictionary does, with numbers in number order.
 
     Letters follow the Vietnamese alphabet (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y).
     Tones only decide between words with the same letters, in the order level, grave, hook above, tilde,
-    acute, dot below. Case decides last, lower case first. Digits and punctuation sort before letters,
-    and characters outside the alphabet sort after it by code point. The input may be NFC or NFD.
+    acute, dot below. Case decides last, lower case first. A run of ASCII digits counts as one number, so
+    "Phường 2" comes before "Phường 10"; equal numbers written with more leading zeros ("02") come after.
+    Numbers and punctuation sort before letters, and characters outside the alphabet sort after it by
+    code point. The input may be NFC or NFD.
     Example: sorted(["Yên", "Đà", "Dĩ", "Bắc", "Ấp", "An"], key=vietnamese_sort_key) gives
     An, Ấp, Bắc, Dĩ, Đà, Yên.
     """
     decomposed = unicodedata.normalize("NFD", normalize_text(value))
-    primary = []
+    primary: list[tuple] = []
     secondary = []
     tertiary = []
-    for cluster in _clusters(decomposed):
+    clusters = _clusters(decomposed)
+    position = 0
+    while position < len(clusters):
+        cluster = clusters[position]
+        if cluster[0] in _ASCII_DIGITS:
+            end = position
+            while end < len(clusters) and clusters[end][0] in _ASCII_DIGITS:
+                end += 1
+            digits = "".join(item[0] for item in clusters[position:end])
+            significant = digits.lstrip("0") or "0"
+            # Comparing (length, digits) orders numbers of any length without converting them to int.
+            primary.append((1, ord("0"), len(significant), significant))
+            secondary.append(0)
+            tertiary.append(len(digits) - len(significant))
+            position = end
+            continue
         letter, tone = _split_letter(cluster)
         if letter in _LETTER_RANK:
             primary.append((2, _LETTER_RANK[letter]))
@@ -100,4 +119,5 @@ def vietnamese_sort_key(value: str) -> tuple:
             primary.append((3, ord(letter[0])))
         secondary.append(tone)
         tertiary.append(0 if cluster[0] == cluster[0].lower() else 1)
+        position += 1
     return (tuple(primary), tuple(secondary), tuple(tertiary), decomposed)

@@ -33,6 +33,7 @@ from ..core.case_filter import (
     CaseFilter,
     CaseRow,
     build_search_text,
+    is_plausible_creation,
     priority_order_key,
     split_waiting,
 )
@@ -193,24 +194,31 @@ def read_rows(
 def locate_row_communes(rows: Sequence[CaseRow], index: Any) -> None:
     """Set each row's commune from a core.communes.CommuneIndex; rows outside every commune get none.
 
-    Rows without a location keep no commune. The index is only read, so this may run on a worker thread.
+    Each located row keeps the commune's position in the index as well as its code and name, because the
+    commune filter distinguishes communes by position (two communes may share a code). Rows without a
+    location keep no commune. The index is only read, so this may run on a worker thread.
     """
     located = [row for row in rows if row.lon is not None and row.lat is not None]
     for row in rows:
         if row.lon is None or row.lat is None:
-            row.commune_code = ""
-            row.commune_name = ""
+            _clear_commune(row)
     if not located:
         return
     positions = index.locate([row.lon for row in located], [row.lat for row in located])
     for row, position in zip(located, positions):
         if position is None:
-            row.commune_code = ""
-            row.commune_name = ""
+            _clear_commune(row)
             continue
         commune = index.communes[position]
         row.commune_code = str(commune.code or "")
         row.commune_name = str(commune.name or "")
+        row.commune_position = position
+
+
+def _clear_commune(row: CaseRow) -> None:
+    row.commune_code = ""
+    row.commune_name = ""
+    row.commune_position = None
 
 
 def row_sort_key(row: CaseRow, column: int) -> tuple:
@@ -535,9 +543,15 @@ class CaseTableModel(QAbstractTableModel):
         return ""
 
     def waiting_text(self, created_at: Optional[datetime]) -> str:
-        """Format the time since `created_at` as "14 h 5 min", "2 d 3 h" or "7 min"; "" when unknown."""
+        """Format the time since `created_at` as "14 h 5 min", "2 d 3 h" or "7 min"; "" when unknown.
+
+        An implausible creation time (before 2000 or more than 10 minutes ahead, see
+        core.case_filter.is_plausible_creation) gives "?", because a wrong clock gives no measure of the wait.
+        """
         if created_at is None:
             return ""
+        if not is_plausible_creation(created_at, self._now):
+            return "?"
         days, hours, minutes = split_waiting((self._now - created_at).total_seconds())
         if days >= 2:
             return self.tr("{} d {} h").format(days, hours)

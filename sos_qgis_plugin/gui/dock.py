@@ -48,8 +48,10 @@ from ..core.case_filter import (
     HAZARD_FLOOD,
     HAZARD_LANDSLIDE,
     HAZARD_NONE,
+    NO_COMMUNE_KEY,
     CaseFilter,
     CaseRow,
+    admin_commune_key,
     commune_key,
     count_waiting,
     fold_query,
@@ -113,7 +115,7 @@ SEARCH_DELAY_MS = 250
 WAITING_TICK_MS = 60 * 1000
 
 # Commune filter value of the cases that lie outside every commune of the admin layer.
-NO_COMMUNE = ""
+NO_COMMUNE = NO_COMMUNE_KEY
 
 
 def _icon(name: str) -> QIcon:
@@ -163,6 +165,8 @@ class SosDock(QgsDockWidget):
         # Case ids changed while a full read was running; they are read again when it ends.
         self._ids_changed_while_loading: set[str] = set()
         self._commune_index: Any = None
+        # The commune index whose extent was last compared with the cases, so each reading warns once.
+        self._extent_checked_index: Any = None
         self._commune_names: list[tuple[str, str]] = []
         self._syncing_selection = False
         self._state = "not_connected"
@@ -581,8 +585,10 @@ class SosDock(QgsDockWidget):
         self._hazard_combo.setCurrentIndex(position)
 
     def set_commune_filter(self, key: Optional[str]) -> None:
-        """Show only the cases of one commune, by its code (else its name). None shows all communes, and ""
-        shows the cases outside every commune. Raises ValueError for a commune the filter does not offer.
+        """Show only the cases of one commune, by a key from `commune_choices`.
+
+        None shows all communes, and NO_COMMUNE ("") the cases outside every commune. Raises ValueError for
+        a key the filter does not offer.
         """
         position = self._commune_combo.findData(key) if key is not None else 0
         if position < 0:
@@ -596,7 +602,11 @@ class SosDock(QgsDockWidget):
         self._apply_filter()
 
     def commune_choices(self) -> list[tuple[str, str]]:
-        """Return the (key, name) pairs the commune filter offers, in Vietnamese order."""
+        """Return the (key, label) pairs the commune filter offers, in Vietnamese order of the label.
+
+        Keys are opaque (see core.case_filter.commune_key). The label is the commune's name, else its
+        code. Communes that share a label get their code added in brackets, so each choice is distinct.
+        """
         return list(self._commune_names)
 
     def model(self) -> CaseTableModel:
@@ -640,6 +650,7 @@ class SosDock(QgsDockWidget):
             LOGGER.warning("Reading the case list was cancelled or failed; the list keeps its rows")
             return
         self._model.set_rows(rows, task.keys, task.sort_column)
+        self._check_commune_extent(rows)
         pending = set(self._ids_changed_while_loading)
         self._ids_changed_while_loading.clear()
         if pending:
@@ -735,16 +746,54 @@ class SosDock(QgsDockWidget):
             return None
         return CommuneIndex(communes)
 
-    def _fill_commune_combo(self) -> None:
+    def _check_commune_extent(self, rows: list[CaseRow]) -> None:
+        """Warn once per admin layer reading when the communes miss the cases (axis order, wrong CRS)."""
+        index = self._commune_index
+        if index is None or index is self._extent_checked_index:
+            return
+        self._extent_checked_index = index
+        from ..admin_layers import commune_extent_warning
+
+        warning = commune_extent_warning(index.communes, [row.lon for row in rows], [row.lat for row in rows])
+        if warning is None:
+            return
+        LOGGER.warning("Commune filter: %s", warning)
+        self._iface.messageBar().pushWarning(self.tr("SOS"), warning)
+
+    def _commune_pairs(self) -> list[tuple[str, str, str]]:
+        """Return (key, name, code) of every commune the filter offers, from the admin layer or the rows."""
         if self._commune_index is not None:
-            pairs = {str(c.code or c.name): str(c.name or c.code) for c in self._commune_index.communes}
-        else:
-            pairs = {}
-            for row in self._model.all_rows():
-                key = commune_key(row)
-                if key:
-                    pairs.setdefault(key, row.commune_name or key)
-        choices = sorted(pairs.items(), key=lambda pair: vietnamese_sort_key(pair[1]))
+            return [
+                (admin_commune_key(position), str(commune.name or ""), str(commune.code or ""))
+                for position, commune in enumerate(self._commune_index.communes)
+            ]
+        pairs: dict[str, tuple[str, str, str]] = {}
+        for row in self._model.all_rows():
+            key = commune_key(row)
+            if key != NO_COMMUNE_KEY and key not in pairs:
+                pairs[key] = (key, row.commune_name, row.commune_code)
+        return list(pairs.values())
+
+    def _commune_labels(self, pairs: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+        """Label each commune by name, else code, adding the code where labels repeat; sort by label."""
+        labels = {}
+        unnamed = 0
+        for key, name, code in pairs:
+            if name or code:
+                labels[key] = name or code
+            else:
+                unnamed += 1
+                labels[key] = self.tr("Commune without code or name {}").format(unnamed)
+        repeats: dict[str, int] = {}
+        for label in labels.values():
+            repeats[label] = repeats.get(label, 0) + 1
+        for key, name, code in pairs:
+            if repeats[labels[key]] > 1 and name and code:
+                labels[key] = f"{name} ({code})"
+        return sorted(labels.items(), key=lambda pair: (vietnamese_sort_key(pair[1]), pair[0]))
+
+    def _fill_commune_combo(self) -> None:
+        choices = self._commune_labels(self._commune_pairs())
         if choices == self._commune_names and self._commune_combo.count():
             return
         current = self._commune_combo.currentData()
@@ -753,8 +802,8 @@ class SosDock(QgsDockWidget):
         self._commune_combo.clear()
         self._commune_combo.addItem(self.tr("All communes"), None)
         self._commune_combo.addItem(self.tr("Outside every commune"), NO_COMMUNE)
-        for key, name in choices:
-            self._commune_combo.addItem(name, key)
+        for key, label in choices:
+            self._commune_combo.addItem(label, key)
         position = self._commune_combo.findData(current) if current is not None else 0
         self._commune_combo.setCurrentIndex(max(0, position))
         self._commune_combo.blockSignals(False)

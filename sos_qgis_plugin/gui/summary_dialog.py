@@ -32,7 +32,9 @@ class SummaryDialog(QDialog):
     """Choose the admin layer, its code and name fields and the optional CSV and XLSX files.
 
     Accepting the dialog starts a CommuneSummaryTask. When the task ends, the table layer is added to the
-    project, and the outcome is shown in the log and, with `iface`, in the message bar.
+    project, and the outcome is shown in the log and, with `iface`, in the message bar. Warnings of the
+    task (an admin layer that misses the cases) follow it. A CSV or Excel path without a suffix
+    gets .csv or .xlsx, and one with another suffix keeps the dialog open with the reason.
     """
 
     def __init__(
@@ -128,14 +130,19 @@ class SummaryDialog(QDialog):
     def start_task(self) -> Any:
         """Read the layers on the main thread, then start a CommuneSummaryTask; raise SosError on failure."""
         from ..admin_layers import read_communes
-        from ..summary import CommuneSummaryTask, snapshot_cases
+        from ..summary import CommuneSummaryTask, output_path, snapshot_cases
 
+        # Checked here so that a bad path keeps the dialog open with the reason; the task checks again.
+        csv_path = self.csv_path()
+        xlsx_path = self.xlsx_path()
+        if csv_path:
+            output_path(csv_path, ".csv")
+        if xlsx_path:
+            output_path(xlsx_path, ".xlsx")
         admin = self.admin_layer()
         communes = read_communes(admin, self.code_field(), self.name_field())
         snapshot = snapshot_cases(self.case_layer)
-        task = CommuneSummaryTask(
-            snapshot, communes, self._on_task_finished, self.csv_path(), self.xlsx_path()
-        )
+        task = CommuneSummaryTask(snapshot, communes, self._on_task_finished, csv_path, xlsx_path)
         QgsApplication.taskManager().addTask(task)
         return task
 
@@ -150,11 +157,14 @@ class SummaryDialog(QDialog):
             return
         layer = build_summary_layer(summaries)
         QgsProject.instance().addMapLayer(layer)
-        written = [path for path in (self.csv_path(), self.xlsx_path()) if path]
+        task = self.task
+        written = list(task.written) if task is not None else []
         text = self.tr("Commune summary ready: {} communes.").format(len(summaries) - 2)
         if written:
             text += " " + self.tr("Written to {}.").format(", ".join(written))
         self._notify(text, warning=False)
+        for warning in task.warnings if task is not None else []:
+            self._notify(warning, warning=True)
 
     def _notify(self, text: str, warning: bool) -> None:
         LOGGER.log(logging.WARNING if warning else logging.INFO, "%s", text)

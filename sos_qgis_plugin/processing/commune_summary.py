@@ -62,7 +62,9 @@ class CommuneSummaryAlgorithm(QgsProcessingAlgorithm):
             "Vietnamese alphabetical order, then a row for cases outside every commune and one for cases "
             "without a location. The code and name fields are guessed when left empty. The CSV file is "
             "UTF-8 with a byte order mark and English column names; the XLSX file has translated column "
-            "headers.",
+            "headers. A file name without an extension gets .csv or .xlsx, and one with another extension "
+            "is refused. A warning is shown when the commune layer does not overlap the cases (often "
+            "latitude and longitude swapped).",
         )
 
     def initAlgorithm(self, configuration: Optional[dict] = None) -> None:
@@ -149,14 +151,29 @@ class CommuneSummaryAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict:
-        from ..summary import export_csv, export_xlsx, summarise_snapshot, summary_features, summary_fields
+        from ..summary import (
+            export_csv,
+            export_xlsx,
+            output_path,
+            summarise_snapshot,
+            summary_features,
+            summary_fields,
+        )
 
         csv_path = self.parameterAsFileOutput(parameters, self.CSV, context)
         xlsx_path = self.parameterAsFileOutput(parameters, self.XLSX, context)
+        warnings: list[str] = []
         try:
-            summaries = summarise_snapshot(self._snapshot, self._communes, feedback.isCanceled)
+            # Bad paths stop the algorithm before the summary is counted; the exports check them again.
+            if csv_path:
+                output_path(csv_path, ".csv")
+            if xlsx_path:
+                output_path(xlsx_path, ".xlsx")
+            summaries = summarise_snapshot(self._snapshot, self._communes, feedback.isCanceled, warnings)
         except SosError as error:
             raise QgsProcessingException(error_message(error)) from error
+        for warning in warnings:
+            feedback.pushWarning(warning)
         if feedback.isCanceled():
             return {}
         feedback.setProgress(60)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from qgis.core import (
+    Qgis,
     QgsApplication,
     QgsFeature,
     QgsGeometry,
@@ -94,6 +95,17 @@ def _wait_loaded(dock: SosDock, timeout_s: float = 120.0) -> None:
 
 def _shown_ids(dock: SosDock) -> list:
     return [row.case_id for row in dock.model().visible_rows()]
+
+
+def _commune(dock: SosDock, label: str) -> str:
+    """Return the commune filter key of the choice shown as `label`."""
+    keys = [key for key, shown in dock.commune_choices() if shown == label]
+    assert len(keys) == 1, f"{label!r} among {dock.commune_choices()!r}"
+    return keys[0]
+
+
+def _labels(dock: SosDock) -> list:
+    return [label for _key, label in dock.commune_choices()]
 
 
 def _cell(dock: SosDock, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):
@@ -221,6 +233,23 @@ def test_waiting_time_days(sample, dock):
     assert _cell(dock, 0, COLUMN_WAITING) == "3 d 1 h"
 
 
+@pytest.mark.parametrize(
+    ("created_at", "expected"),
+    [
+        (datetime(1970, 1, 1, tzinfo=timezone.utc), "?"),
+        (datetime(1999, 12, 31, tzinfo=timezone.utc), "?"),
+        (NOW + timedelta(days=400), "?"),
+        (NOW + timedelta(hours=7), "?"),
+        (NOW + timedelta(minutes=5), "0 min"),
+        (NOW - timedelta(minutes=7), "7 min"),
+    ],
+)
+def test_waiting_time_implausible(qgis_app, created_at, expected):
+    model = CaseTableModel()
+    model.set_now(NOW)
+    assert model.waiting_text(created_at) == expected
+
+
 def test_phone_never_in_cells(sample, dock):
     model = dock.model()
     texts = [
@@ -270,11 +299,11 @@ def test_hazard_filter_none(sample, dock):
 
 
 def test_commune_choices_from_fields(sample, dock):
-    assert dock.commune_choices() == [("24400", "Đông Hòa"), ("24401", "Ea Tu")]
+    assert _labels(dock) == ["Đông Hòa", "Ea Tu"]
 
 
 def test_commune_filter(sample, dock):
-    dock.set_commune_filter("24400")
+    dock.set_commune_filter(_commune(dock, "Đông Hòa"))
     assert sorted(_shown_ids(dock)) == ["c0000001", "c0000003"]
 
 
@@ -284,7 +313,7 @@ def test_commune_filter_outside(sample, dock):
 
 
 def test_filters_combine(sample, dock):
-    dock.set_commune_filter("24400")
+    dock.set_commune_filter(_commune(dock, "Đông Hòa"))
     dock.set_status_filter(["needs_help"])
     assert _shown_ids(dock) == ["c0000001"]
 
@@ -541,11 +570,11 @@ def located(layer, dock, admin_layer):
 
 
 def test_admin_commune_choices(located, dock):
-    assert dock.commune_choices() == [("24400", "Đông Hòa"), ("24500", "Ea Tu")]
+    assert _labels(dock) == ["Đông Hòa", "Ea Tu"]
 
 
 def test_admin_commune_filter(located, dock):
-    dock.set_commune_filter("24500")
+    dock.set_commune_filter(_commune(dock, "Ea Tu"))
     assert _shown_ids(dock) == ["c0000002"]
 
 
@@ -555,7 +584,7 @@ def test_admin_outside_filter(located, dock):
 
 
 def test_admin_commune_cell(located, dock):
-    dock.set_commune_filter("24400")
+    dock.set_commune_filter(_commune(dock, "Đông Hòa"))
     assert _cell(dock, 0, COLUMN_COMMUNE) == "Đông Hòa"
 
 
@@ -563,6 +592,116 @@ def test_admin_layer_cleared(located, dock):
     dock.set_admin_layer(None)
     _wait_loaded(dock)
     assert dock.commune_choices() == []
+
+
+def _polygons(rows: list, geometry_type: str = "Polygon") -> QgsVectorLayer:
+    """A memory layer of communes from (code, name, QgsGeometry) rows, added to the project."""
+    uri = f"{geometry_type}?crs=EPSG:4326&field=ma_xa:string&field=ten_xa:string"
+    polygons = QgsVectorLayer(uri, "xa", "memory")
+    features = []
+    for code, name, geometry in rows:
+        feature = QgsFeature(polygons.fields())
+        feature.setAttributes([code, name])
+        feature.setGeometry(geometry)
+        features.append(feature)
+    assert polygons.dataProvider().addFeatures(features)[0]
+    QgsProject.instance().addMapLayer(polygons)
+    return polygons
+
+
+def _rect(west: float, south: float, east: float, north: float) -> QgsGeometry:
+    return QgsGeometry.fromRect(QgsRectangle(west, south, east, north))
+
+
+@pytest.fixture
+def shared_code(layer, dock):
+    """Two communes coded 24400 (Tây west of 108.1, Đông east of it) with one case in Tây and two in Đông."""
+    pytest.importorskip("shapely", minversion="2.0")
+    admin = _polygons(
+        [
+            ("24400", "Tây", _rect(108.0, 12.6, 108.1, 12.8)),
+            ("24400", "Đông", _rect(108.1, 12.6, 108.2, 12.8)),
+        ]
+    )
+    _fill(layer, [_feature(1, lon=108.05), _feature(2, lon=108.15), _feature(3, lon=108.16)])
+    dock.set_layer(layer)
+    _wait_loaded(dock)
+    dock.set_admin_layer(admin)
+    _wait_loaded(dock)
+    return layer
+
+
+def test_admin_shared_code_choices(shared_code, dock):
+    assert _labels(dock) == ["Đông", "Tây"]
+
+
+def test_admin_shared_code_filter(shared_code, dock):
+    dock.set_commune_filter(_commune(dock, "Tây"))
+    assert _shown_ids(dock) == ["c0000001"]
+    dock.set_commune_filter(_commune(dock, "Đông"))
+    assert sorted(_shown_ids(dock)) == ["c0000002", "c0000003"]
+
+
+def test_fields_shared_code_filter(layer, dock):
+    communes = {
+        "c0000001": {"commune_code": "24400", "commune_name": "Tây"},
+        "c0000002": {"commune_code": "24400", "commune_name": "Đông"},
+    }
+    _fill(layer, [_feature(1), _feature(2)], communes)
+    dock.set_layer(layer)
+    _wait_loaded(dock)
+    dock.set_commune_filter(_commune(dock, "Tây"))
+    assert _shown_ids(dock) == ["c0000001"]
+
+
+def test_admin_same_name_labels(layer, dock):
+    pytest.importorskip("shapely", minversion="2.0")
+    rows = [
+        ("24400", "Hòa Bình", _rect(108.0, 12.6, 108.1, 12.8)),
+        ("24700", "Hòa Bình", _rect(108.1, 12.6, 108.2, 12.8)),
+    ]
+    dock.set_admin_layer(_polygons(rows))
+    assert _labels(dock) == ["Hòa Bình (24400)", "Hòa Bình (24700)"]
+
+
+def test_admin_unnamed_commune(layer, dock):
+    pytest.importorskip("shapely", minversion="2.0")
+    admin = _polygons(
+        [(None, None, _rect(108.0, 12.6, 108.1, 12.8)), ("24500", "Ea Tu", _rect(108.1, 12.6, 108.2, 12.8))]
+    )
+    _fill(layer, [_feature(1, lon=108.05), _feature(2, lon=109.5)])
+    dock.set_layer(layer)
+    _wait_loaded(dock)
+    dock.set_admin_layer(admin)
+    _wait_loaded(dock)
+    dock.set_commune_filter("")
+    assert _shown_ids(dock) == ["c0000002"]
+    dock.set_commune_filter(_commune(dock, "Commune without code or name 1"))
+    assert _shown_ids(dock) == ["c0000001"]
+
+
+def test_admin_swapped_axes_warning(layer, dock, qgis_iface):
+    pytest.importorskip("shapely", minversion="2.0")
+    # The commune of Đông Hòa with latitude and longitude swapped.
+    swapped = _polygons([("24400", "Đông Hòa", _rect(12.6, 108.0, 12.8, 108.1))])
+    _fill(layer, [_feature(1, lon=108.05), _feature(2, lon=108.07)])
+    dock.set_layer(layer)
+    _wait_loaded(dock)
+    qgis_iface.messageBar().clear_messages()
+    dock.set_admin_layer(swapped)
+    _wait_loaded(dock)
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("would with x and y swapped" in text for text in warnings)
+
+
+def test_admin_overlap_no_warning(layer, dock, admin_layer, qgis_iface):
+    _fill(layer, [_feature(1, lon=108.05)])
+    dock.set_layer(layer)
+    _wait_loaded(dock)
+    qgis_iface.messageBar().clear_messages()
+    dock.set_admin_layer(admin_layer)
+    _wait_loaded(dock)
+    assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning) == []
 
 
 # Connection state

@@ -377,3 +377,249 @@ def test_read_communes_merges_parts(qgis_app):
     assert [commune.code for commune in communes] == ["001", "002"]
     assert communes[0].geometry.geom_type == "MultiPolygon"
     assert communes[0].geometry.area == pytest.approx(2.0)
+
+
+# Layers that put every case outside every commune
+
+
+def _line_or_point_layer(geometry_type: str, wkt: str):
+    layer = QgsVectorLayer(
+        f"{geometry_type}?crs=EPSG:4326&field=ma_xa:string&field=ten_xa:string", "xa", "memory"
+    )
+    feature = QgsFeature(layer.fields())
+    feature.setAttributes(["24400", "Đông Hòa"])
+    feature.setGeometry(QgsGeometry.fromWkt(wkt))
+    assert layer.dataProvider().addFeatures([feature])[0]
+    return layer
+
+
+@pytest.mark.parametrize(
+    ("geometry_type", "wkt"),
+    [("Point", "POINT(108.5 12.5)"), ("LineString", "LINESTRING(108 12, 109 13)")],
+)
+def test_read_communes_not_polygons(qgis_app, geometry_type, wkt):
+    layer = _line_or_point_layer(geometry_type, wkt)
+
+    with pytest.raises(SosError) as raised:
+        read_communes(layer)
+
+    assert "has no polygons" in raised.value.message
+
+
+def test_read_communes_table_refused(qgis_app):
+    table = QgsVectorLayer("None?field=ma_xa:string&field=ten_xa:string", "xa", "memory")
+
+    with pytest.raises(SosError):
+        read_communes(table)
+
+
+def _swapped_communes():
+    """The two square communes with latitude and longitude swapped (axis order read the wrong way)."""
+    return _polygon_layer(
+        "EPSG:4326",
+        [("ma_xa", QVariant.Type.String), ("ten_xa", QVariant.Type.String)],
+        [
+            (["002", "Hòa Xuân"], "POLYGON((12 108, 12 109, 13 109, 13 108, 12 108))"),
+            (["001", "Bình Kiến"], "POLYGON((12 109, 12 110, 13 110, 13 109, 12 109))"),
+        ],
+    )
+
+
+def test_summary_swapped_axes_warns(qgis_app, case_layer):
+    _add_case(case_layer, "c1", "needs_help", (108.5, 12.5), people=4)
+    warnings: list = []
+
+    summaries = summarise_layers(case_layer, _swapped_communes(), warnings=warnings)
+
+    assert summaries[-2].cases_total == 1
+    assert len(warnings) == 1
+    assert "x and y swapped" in warnings[0]
+
+
+def test_summary_far_communes_warn(qgis_app, case_layer):
+    _add_case(case_layer, "c1", "needs_help", (108.5, 12.5), people=4)
+    hanoi = _polygon_layer(
+        "EPSG:4326",
+        [("ma_xa", QVariant.Type.String), ("ten_xa", QVariant.Type.String)],
+        [(["00001", "Phúc Xá"], "POLYGON((105.8 21, 105.9 21, 105.9 21.1, 105.8 21.1, 105.8 21))")],
+    )
+    warnings: list = []
+
+    summarise_layers(case_layer, hanoi, warnings=warnings)
+
+    assert len(warnings) == 1
+    assert "axis order" in warnings[0]
+    assert "x and y swapped" not in warnings[0]
+
+
+def test_summary_overlap_no_warning(qgis_app, case_layer):
+    _add_case(case_layer, "c1", "needs_help", (108.5, 12.5), people=4)
+    warnings: list = []
+
+    summarise_layers(case_layer, _square_communes(), warnings=warnings)
+
+    assert warnings == []
+
+
+def test_algorithm_swapped_axes_warns(sos_provider, case_layer):
+    import processing
+    from qgis.core import QgsProcessingFeedback
+
+    class Recorder(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.warnings: list = []
+
+        def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS's name
+            self.warnings.append(warning)
+
+    _register_algorithm(sos_provider)
+    _add_case(case_layer, "c1", "in_progress", (108.5, 12.5), people=4)
+    feedback = Recorder()
+
+    processing.run(
+        "sos:communesummary",
+        {"INPUT": case_layer, "ADMIN": _swapped_communes(), "OUTPUT": "memory:"},
+        feedback=feedback,
+    )
+
+    assert any("x and y swapped" in text for text in feedback.warnings)
+
+
+def test_algorithm_point_admin_refused(sos_provider, case_layer):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    _register_algorithm(sos_provider)
+    _add_case(case_layer, "c1", "in_progress", (108.5, 12.5), people=4)
+    points = _line_or_point_layer("Point", "POINT(108.5 12.5)")
+
+    with pytest.raises(QgsProcessingException):
+        processing.run("sos:communesummary", {"INPUT": case_layer, "ADMIN": points, "OUTPUT": "memory:"})
+
+
+# Export paths
+
+
+@pytest.mark.parametrize(("export", "name"), [(export_xlsx, "communes.xlsx"), (export_csv, "communes.csv")])
+def test_export_missing_folder(qgis_app, case_layer, tmp_path, export, name):
+    summaries = summarise_layers(case_layer, _square_communes())
+    path = tmp_path / "missing" / name
+
+    with pytest.raises(SosError) as raised:
+        export(summaries, path)
+
+    assert "does not exist" in raised.value.message
+    assert not path.parent.exists()
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder that no user may write in: immutable for root (chattr +i), mode 0500 for anyone else."""
+    import os
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        chattr = shutil.which("chattr")
+        if chattr is None or subprocess.run([chattr, "+i", str(folder)], check=False).returncode != 0:
+            pytest.skip("root cannot make a folder read-only here without chattr +i")
+        yield folder
+        subprocess.run([chattr, "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o500)
+        yield folder
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize(("export", "name"), [(export_xlsx, "communes.xlsx"), (export_csv, "communes.csv")])
+def test_export_read_only_folder(qgis_app, case_layer, read_only_folder, export, name):
+    summaries = summarise_layers(case_layer, _square_communes())
+
+    with pytest.raises(SosError) as raised:
+        export(summaries, read_only_folder / name)
+
+    assert "could not be written" in raised.value.message
+    assert not (read_only_folder / name).exists()
+
+
+def test_export_adds_suffix(qgis_app, case_layer, tmp_path):
+    summaries = summarise_layers(case_layer, _square_communes())
+
+    written_csv = export_csv(summaries, tmp_path / "communes")
+    written_xlsx = export_xlsx(summaries, tmp_path / "communes")
+
+    assert written_csv == str(tmp_path / "communes.csv")
+    assert written_xlsx == str(tmp_path / "communes.xlsx")
+    assert (tmp_path / "communes.csv").stat().st_size > 0
+    assert (tmp_path / "communes.xlsx").stat().st_size > 0
+
+
+def test_export_keeps_upper_suffix(qgis_app, case_layer, tmp_path):
+    summaries = summarise_layers(case_layer, _square_communes())
+
+    assert export_csv(summaries, tmp_path / "COMMUNES.CSV") == str(tmp_path / "COMMUNES.CSV")
+
+
+@pytest.mark.parametrize(("export", "name"), [(export_csv, "communes.xlsx"), (export_xlsx, "communes.csv")])
+def test_export_wrong_suffix(qgis_app, case_layer, tmp_path, export, name):
+    summaries = summarise_layers(case_layer, _square_communes())
+
+    with pytest.raises(SosError) as raised:
+        export(summaries, tmp_path / name)
+
+    assert "must end with" in raised.value.message
+    assert not (tmp_path / name).exists()
+
+
+def test_algorithm_xlsx_missing_folder(sos_provider, case_layer, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    _register_algorithm(sos_provider)
+    _add_case(case_layer, "c1", "in_progress", (108.5, 12.5), people=4)
+    path = tmp_path / "missing" / "communes.xlsx"
+
+    with pytest.raises(QgsProcessingException):
+        processing.run(
+            "sos:communesummary",
+            {"INPUT": case_layer, "ADMIN": _square_communes(), "OUTPUT": "memory:", "XLSX": str(path)},
+        )
+
+    assert not path.exists()
+
+
+def test_dialog_wrong_suffix_stays_open(qgis_new_project, case_layer, tmp_path):
+    from qgis.core import QgsProject
+
+    from sos_qgis_plugin.gui.summary_dialog import SummaryDialog
+
+    admin = _square_communes()
+    QgsProject.instance().addMapLayer(admin)
+    dialog = SummaryDialog(case_layer, admin_layer_id=admin.id())
+    dialog.csv_widget.setFilePath(str(tmp_path / "communes.xlsx"))
+
+    dialog.accept()
+
+    assert dialog.task is None
+    assert "must end with .csv" in dialog.message_label.text()
+
+
+def test_dialog_swapped_axes_warns(qgis_app, qgis_new_project, qgis_iface, case_layer):
+    from qgis.core import Qgis, QgsProject
+
+    from sos_qgis_plugin.gui.summary_dialog import SummaryDialog
+
+    _add_case(case_layer, "c1", "needs_help", (108.5, 12.5), people=4)
+    admin = _swapped_communes()
+    QgsProject.instance().addMapLayer(admin)
+    dialog = SummaryDialog(case_layer, iface=qgis_iface, admin_layer_id=admin.id())
+    qgis_iface.messageBar().clear_messages()
+
+    dialog.task = dialog.start_task()
+    _wait_for(dialog.task, qgis_app)
+
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("x and y swapped" in text for text in warnings)

@@ -11,12 +11,14 @@ from sos_qgis_plugin.core.case_filter import (
     HAZARD_FLOOD,
     HAZARD_LANDSLIDE,
     HAZARD_NONE,
+    NO_COMMUNE_KEY,
     CaseFilter,
     CaseRow,
     build_search_text,
     commune_key,
     count_waiting,
     fold_query,
+    is_plausible_creation,
     priority_order_key,
     split_waiting,
 )
@@ -115,15 +117,47 @@ def test_unknown_hazard_rejected():
         CaseFilter(hazard="fire")
 
 
-def test_commune_key_prefers_code():
-    assert commune_key(_row(commune_code="24400", commune_name="Đông Hòa")) == "24400"
-    assert commune_key(_row(commune_name="Đông Hòa")) == "Đông Hòa"
+def test_commune_key_same_code():
+    east = commune_key(_row(commune_code="24400", commune_name="Đông"))
+    west = commune_key(_row(commune_code="24400", commune_name="Tây"))
+    assert east != west
+
+
+def test_commune_key_name_only():
+    assert commune_key(_row(commune_name="Đông Hòa")) != NO_COMMUNE_KEY
+
+
+def test_commune_key_admin_position():
+    first = commune_key(_row(commune_position=0))
+    second = commune_key(_row(commune_position=1))
+    assert first != second
+
+
+def test_commune_key_unnamed_admin():
+    # A commune of the admin layer with neither code nor name is still not "outside every commune".
+    assert commune_key(_row(commune_position=3)) != NO_COMMUNE_KEY
+
+
+def test_commune_key_admin_vs_fields():
+    # A case field commune whose code looks like a position key stays apart from it.
+    by_position = commune_key(_row(commune_position=3))
+    by_fields = commune_key(_row(commune_code="#3"))
+    assert by_position != by_fields
+
+
+def test_commune_filter_same_code():
+    case_filter = CaseFilter(
+        communes=frozenset({commune_key(_row(commune_code="24400", commune_name="Tây"))})
+    )
+    assert case_filter.accepts(_row(commune_code="24400", commune_name="Tây"))
+    assert not case_filter.accepts(_row(commune_code="24400", commune_name="Đông"))
 
 
 def test_commune_filter_outside():
-    case_filter = CaseFilter(communes=frozenset({""}))
+    case_filter = CaseFilter(communes=frozenset({NO_COMMUNE_KEY}))
     assert case_filter.accepts(_row())
     assert not case_filter.accepts(_row(commune_code="24400"))
+    assert not case_filter.accepts(_row(commune_position=0))
 
 
 def test_empty_filter():
@@ -187,3 +221,22 @@ def test_count_zero_people_known():
 )
 def test_split_waiting(seconds, expected):
     assert split_waiting(seconds) == expected
+
+
+NOW = datetime(2025, 11, 20, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("created_at", "expected"),
+    [
+        (CREATED, True),
+        (NOW + timedelta(minutes=5), True),
+        (datetime(2000, 1, 1, tzinfo=timezone.utc), True),
+        (datetime(1970, 1, 1, tzinfo=timezone.utc), False),
+        (datetime(1999, 12, 31, 23, 59, tzinfo=timezone.utc), False),
+        (NOW + timedelta(hours=7), False),
+        (datetime(9999, 12, 30, tzinfo=timezone.utc), False),
+    ],
+)
+def test_plausible_creation(created_at, expected):
+    assert is_plausible_creation(created_at, NOW) is expected

@@ -12,6 +12,9 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from sos_qgis_plugin.core.communes import (
+    EXTENTS_DISJOINT,
+    EXTENTS_OVERLAP,
+    EXTENTS_SWAPPED,
     NO_LOCATION_LABEL,
     OUTSIDE_LABEL,
     ROW_COMMUNE,
@@ -21,6 +24,7 @@ from sos_qgis_plugin.core.communes import (
     CaseFacts,
     Commune,
     CommuneIndex,
+    compare_extents,
     repair_commune_geometry,
     summarise_by_commune,
     write_summary_csv,
@@ -324,3 +328,33 @@ def _by_code(summaries):
     """Return the WEST and EAST rows of a summary, in that order."""
     rows = {row.code: row for row in summaries}
     return rows[WEST.code], rows[EAST.code]
+
+
+# Extents: communes of Đắk Lắk lie near lon 108-109.5, lat 12-13.5.
+DAK_LAK = Commune("24400", "Đông Hòa", box(108.0, 12.0, 109.5, 13.5))
+DAK_LAK_SWAPPED = Commune("24400", "Đông Hòa", box(12.0, 108.0, 13.5, 109.5))
+
+
+def test_extents_overlap():
+    assert compare_extents([DAK_LAK], [108.5, 109.2], [12.5, 13.0]) == EXTENTS_OVERLAP
+
+
+def test_extents_swapped_axes():
+    assert compare_extents([DAK_LAK_SWAPPED], [108.5, 109.2], [12.5, 13.0]) == EXTENTS_SWAPPED
+
+
+def test_extents_disjoint():
+    hanoi = Commune("00001", "Phúc Xá", box(105.8, 21.0, 105.9, 21.1))
+    assert compare_extents([hanoi], [108.5, 109.2], [12.5, 13.0]) == EXTENTS_DISJOINT
+
+
+def test_extents_ignore_missing_locations():
+    lons = [108.5, math.nan, None]
+    lats = [12.5, 13.0, 12.0]
+    assert compare_extents([DAK_LAK_SWAPPED], lons, lats) == EXTENTS_SWAPPED
+
+
+def test_extents_nothing_to_compare():
+    no_geometry = Commune("1", "Trống", None)
+    assert compare_extents([no_geometry], [108.5], [12.5]) == EXTENTS_OVERLAP
+    assert compare_extents([DAK_LAK], [], []) == EXTENTS_OVERLAP

@@ -109,3 +109,29 @@ def test_sort_digits_before_letters():
 
 def test_sort_ignores_case_first():
     assert sorted(["bắc", "An"], key=vietnamese_sort_key) == ["An", "bắc"]
+
+
+def test_sort_numbers_by_value():
+    names = ["Phường 10", "Phường 2", "Phường 11", "Phường 1"]
+    assert sorted(names, key=vietnamese_sort_key) == ["Phường 1", "Phường 2", "Phường 10", "Phường 11"]
+
+
+def test_sort_numbers_then_letters():
+    names = ["Phường Tân An", "Phường 10", "Phường An Lạc", "Phường 9"]
+    expected = ["Phường 9", "Phường 10", "Phường An Lạc", "Phường Tân An"]
+    assert sorted(names, key=vietnamese_sort_key) == expected
+
+
+def test_sort_number_inside_name():
+    names = ["Thôn 12 Ea Tu", "Thôn 3 Ea Tu", "Thôn 3 Cư Suê"]
+    assert sorted(names, key=vietnamese_sort_key) == ["Thôn 3 Cư Suê", "Thôn 3 Ea Tu", "Thôn 12 Ea Tu"]
+
+
+def test_sort_leading_zeros():
+    assert sorted(["Khu 02", "Khu 3", "Khu 2"], key=vietnamese_sort_key) == ["Khu 2", "Khu 02", "Khu 3"]
+
+
+def test_sort_huge_number():
+    # Longer than the 4,300 digits that int() accepts from a string in Python 3.11.
+    names = ["Khu " + "9" * 5000, "Khu 10"]
+    assert sorted(names, key=vietnamese_sort_key) == ["Khu 10", "Khu " + "9" * 5000]
