@@ -379,15 +379,21 @@ def plan_records(
     fields: QgsFields,
     protected_ids: Optional[Collection[str]] = None,
     now: Optional[datetime] = None,
+    weights: Any = None,
 ) -> WritePlan:
     """Plan the in-place update of the layer read into `existing` by `records`, without touching a layer.
 
     Safe on a worker thread. The rules are those of CaseLayerStore.apply_records, whose docstring lists them.
-    Records without an id are counted as failed. `existing` is updated as records are planned.
+    Records without an id are counted as failed. `existing` is updated as records are planned. `weights` are
+    the priority weights (core.priority.PriorityWeights); None reads them from the settings once.
     """
     index_of = {name: fields.indexFromName(name) for name in RECORD_FIELD_NAMES + HAZARD_FIELD_NAMES}
     reason_index = fields.indexFromName(PRIORITY_REASON_FIELD)
     now = now or datetime.now(timezone.utc)
+    if weights is None:
+        from .settings import Settings
+
+        weights = Settings().priority_weights
     protected = set(protected_ids or ())
     plan = WritePlan()
     stats = plan.stats
@@ -430,7 +436,7 @@ def plan_records(
             if reason_index >= 0:
                 changes[reason_index] = NULL
         elif hazard["analysed"]:
-            priority, reason = _priority_of(record, hazard, now)
+            priority, reason = _priority_of(record, hazard, now, weights)
             changes[index_of["priority"]] = _or_null(priority)
             if reason_index >= 0:
                 changes[reason_index] = _or_null(reason or None)
@@ -444,7 +450,31 @@ def plan_records(
             plan.updates.append(update)
         existing[record.id] = (fid, record.version, geometry, hazard)
         stats.updated += 1
+    _rank_new_cases(plan.adds, index_of, reason_index, now, weights)
     return plan
+
+
+def _rank_new_cases(
+    adds: list, index_of: dict[str, int], reason_index: int, now: datetime, weights: Any
+) -> None:
+    """Give each new case its priority and reason at once, with hazards unknown until the next analysis.
+
+    An SOS that just arrived must rank in the list before anyone runs the analysis, so a critical case
+    does not sit at the bottom with no priority.
+    """
+    try:
+        from .priority_text import case_priorities
+    except ImportError:
+        return
+    rows = []
+    for add in adds:
+        values = {name: getattr(add.record, name, None) for name in RECORD_FIELD_NAMES}
+        values.update({"in_flood": None, "in_landslide_zone": None})
+        rows.append(values)
+    for add, (priority, reason) in zip(adds, case_priorities(rows, now, weights)):
+        add.feature.setAttribute(index_of["priority"], _or_null(priority))
+        if reason_index >= 0:
+            add.feature.setAttribute(reason_index, _or_null(reason or None))
 
 
 def _new_feature(
@@ -795,7 +825,9 @@ def _bool_or_none(value: Any) -> Optional[bool]:
     return None if value is None or value == NULL else bool(value)
 
 
-def _priority_of(record: Any, hazard: dict[str, Any], now: datetime) -> tuple[Optional[float], str]:
+def _priority_of(
+    record: Any, hazard: dict[str, Any], now: datetime, weights: Any = None
+) -> tuple[Optional[float], str]:
     """Compute the priority of a changed case and its short reason ("" when no reason can be given)."""
     try:
         from .priority_text import case_priority
@@ -811,7 +843,7 @@ def _priority_of(record: Any, hazard: dict[str, Any], now: datetime) -> tuple[Op
                 "landslide_distance_m": hazard.get("landslide_distance_m"),
             }
         )
-        return case_priority(values, now)
+        return case_priority(values, now, weights)
 
     from .core.priority import compute_priority
 
@@ -827,6 +859,7 @@ def _priority_of(record: Any, hazard: dict[str, Any], now: datetime) -> tuple[Op
         in_flood=hazard["in_flood"],
         in_landslide_zone=hazard["in_landslide_zone"],
         now=now,
+        weights=weights,
     )
     return priority, ""
 

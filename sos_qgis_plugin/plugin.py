@@ -917,9 +917,24 @@ class SosPlugin:
         LOGGER.info("Fetch started (%s, updated_since=%s)", "auto" if automatic else "manual", updated_since)
         service_area = self.settings.service_area
         service_url = self.settings.service_url
+        # A service area layer, when set, decides which cases are flagged outside; it is read here because
+        # project layers belong to the main thread.
+        area_geometry = None
+        if self.settings.service_area_layer_id:
+            from .settings import service_area_geometry
+
+            area_geometry = service_area_geometry(self.settings, QgsProject.instance())
 
         def make_task(done: Callable[[Any], None]) -> QgsTask:
-            task = FetchCasesTask(client, layer, updated_since, service_area, done, service_url=service_url)
+            task = FetchCasesTask(
+                client,
+                layer,
+                updated_since,
+                service_area,
+                done,
+                service_url=service_url,
+                service_area_geometry=area_geometry,
+            )
             task.on_write_progress = self._on_write_progress
             return task
 

@@ -23,7 +23,9 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
+    QgsGeometry,
     QgsMapLayer,
+    QgsPoint,
     QgsProject,
     QgsTask,
     QgsVectorLayer,
@@ -57,6 +59,7 @@ from .hazard_layers import (
     snapshot_case_source,
     snapshot_hazard_sources,
 )
+from .settings import Settings
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 
@@ -219,6 +222,26 @@ class _SosTask(QgsTask):
             LOGGER.exception("on_done of %s raised", self.description())
 
 
+def flag_outside_area(records: Sequence[Any], area: QgsGeometry) -> int:
+    """Set or clear the outside_service_area flag of each located record from a WGS 84 area polygon.
+
+    The polygon replaces the bbox test of core.records for these records. Records without a location keep
+    their flags. Runs on any thread with its own copy of the geometry. Returns how many records are outside.
+    """
+    engine = QgsGeometry.createGeometryEngine(area.constGet())
+    engine.prepareGeometry()
+    outside = 0
+    for record in records:
+        if record.lon is None or record.lat is None:
+            continue
+        flags = [flag for flag in record.quality_flags if flag != "outside_service_area"]
+        if not engine.intersects(QgsPoint(record.lon, record.lat)):
+            flags.append("outside_service_area")
+            outside += 1
+        record.quality_flags = flags
+    return outside
+
+
 class FetchCasesTask(_SosTask):
     """Fetch cases from the service and merge them into the case layer in place.
 
@@ -241,12 +264,20 @@ class FetchCasesTask(_SosTask):
         on_done: Callable[[FetchOutcome], None],
         service_url: str = "",
         slice_size: int = DEFAULT_SLICE_SIZE,
+        service_area_geometry: Optional[QgsGeometry] = None,
     ) -> None:
         super().__init__(QCoreApplication.translate("SosTasks", "Fetching SOS cases"), on_done)
         self.client = client
         self.layer = layer
         self.updated_since = updated_since
         self.service_area = service_area
+        # A service area polygon in WGS 84 (settings.service_area_geometry), which replaces the bbox for the
+        # outside_service_area flag. A copy, because the worker thread must not share the caller's geometry.
+        self.service_area_geometry = (
+            QgsGeometry(service_area_geometry) if service_area_geometry is not None else None
+        )
+        # Read on the main thread, where the settings of the QGIS profile are read everywhere else.
+        self.weights = Settings().priority_weights
         self.service_url = service_url or getattr(getattr(client, "config", None), "base_url", "")
         self.slice_size = slice_size
         self.result_data: Any = None
@@ -278,6 +309,8 @@ class FetchCasesTask(_SosTask):
         )
         if self.isCanceled():
             return
+        if self.service_area_geometry is not None:
+            flag_outside_area(self.result_data.records, self.service_area_geometry)
         protected_ids = _unconfirmed_case_ids(self.outbox_path)
         ids = {record.id for record in self.result_data.records if record.id}
         # A refresh brings a few cases: reading only those is much faster than reading the whole layer.
@@ -287,7 +320,9 @@ class FetchCasesTask(_SosTask):
         finally:
             # The snapshot holds a connection to the GeoPackage: release it now, not when QGIS exits.
             self.source = None
-        self.plan = plan_records(self.result_data.records, existing, self.fields, protected_ids)
+        self.plan = plan_records(
+            self.result_data.records, existing, self.fields, protected_ids, weights=self.weights
+        )
         self.setProgress(max(self.progress(), PLANNED_PROGRESS))
 
     def _on_fetch_progress(self, *values: Any) -> None:
@@ -774,8 +809,6 @@ def admin_communes_from_settings(project: Optional[QgsProject] = None) -> tuple[
     """
     from qgis.core import QgsWkbTypes
 
-    from .settings import Settings
-
     layer_id = Settings().admin_layer_id
     if not layer_id:
         return None, ""
@@ -1116,7 +1149,6 @@ class AnalyseHazardsTask(_SosTask):
             flood_layers, landslide_layers
         )
         if weights is None:
-            from .settings import Settings
 
             weights = Settings().priority_weights
         self.weights = weights
