@@ -77,8 +77,8 @@ EXTENT_MARGIN = 0.1
 # Smallest map extent, used when all cases share one location: in metres, or degrees for a geographic CRS.
 MIN_EXTENT_M = 2000.0
 MIN_EXTENT_DEG = 0.02
-# The detail map shows the box of the middle 80 % of the case locations along each axis, when there are at
-# least 20 located cases and that box covers at most a quarter of the area of the whole case extent.
+# The detail map covers the box of the middle 80 % of the case locations along each axis. It is drawn only
+# with at least 20 located cases, and only when that box covers at most a quarter of the whole case extent.
 DENSE_SHARE = 0.8
 DENSE_MIN_CASES = 20
 DENSE_MAX_AREA_SHARE = 0.25
@@ -894,64 +894,80 @@ def _data_time_text(data_time: Optional[datetime]) -> str:
     )
 
 
-def _people_text(totals: CaseTotals) -> str:
-    unknown, waiting = totals.people_unknown_cases, totals.waiting_cases
+def _partly_known_text(count: int, unknown: int, waiting: int, templates: tuple[str, str, str]) -> str:
+    """Fill the template that fits: every waiting case known, none known, or some known (a lower bound).
+
+    `templates` are the translated texts for those three cases, with the placeholders (count), (unknown,
+    waiting) and (count, unknown, waiting).
+    """
+    known, none_known, some_known = templates
     if unknown == 0:
-        return QCoreApplication.translate("SosReport", "People waiting: {}").format(totals.people_waiting)
+        return known.format(count)
     if unknown >= waiting:
-        return QCoreApplication.translate(
+        return none_known.format(unknown, waiting)
+    return some_known.format(count, unknown, waiting)
+
+
+def _people_text(totals: CaseTotals) -> str:
+    templates = (
+        QCoreApplication.translate("SosReport", "People waiting: {}"),
+        QCoreApplication.translate(
             "SosReport", "People waiting: unknown (waiting cases without a count: {} of {})"
-        ).format(unknown, waiting)
-    return QCoreApplication.translate(
-        "SosReport", "People waiting: at least {} (waiting cases without a count: {} of {})"
-    ).format(totals.people_waiting, unknown, waiting)
+        ),
+        QCoreApplication.translate(
+            "SosReport", "People waiting: at least {} (waiting cases without a count: {} of {})"
+        ),
+    )
+    return _partly_known_text(
+        totals.people_waiting, totals.people_unknown_cases, totals.waiting_cases, templates
+    )
 
 
 def _households_text(totals: CaseTotals) -> str:
-    unknown, waiting = totals.households_unknown_cases, totals.waiting_cases
-    if unknown == 0:
-        return QCoreApplication.translate("SosReport", "Households waiting: {}").format(
-            totals.households_waiting
-        )
-    if unknown >= waiting:
-        return QCoreApplication.translate(
+    templates = (
+        QCoreApplication.translate("SosReport", "Households waiting: {}"),
+        QCoreApplication.translate(
             "SosReport", "Households waiting: unknown (waiting cases without a count: {} of {})"
-        ).format(unknown, waiting)
-    return QCoreApplication.translate(
-        "SosReport", "Households waiting: at least {} (waiting cases without a count: {} of {})"
-    ).format(totals.households_waiting, unknown, waiting)
+        ),
+        QCoreApplication.translate(
+            "SosReport", "Households waiting: at least {} (waiting cases without a count: {} of {})"
+        ),
+    )
+    return _partly_known_text(
+        totals.households_waiting, totals.households_unknown_cases, totals.waiting_cases, templates
+    )
 
 
 def _flood_text(totals: CaseTotals) -> str:
-    unknown, waiting = totals.flood_unknown_cases, totals.waiting_cases
-    if unknown == 0:
-        return QCoreApplication.translate("SosReport", "Cases waiting in a flood zone: {}").format(
-            totals.waiting_in_flood
-        )
-    if unknown >= waiting:
-        return QCoreApplication.translate(
+    templates = (
+        QCoreApplication.translate("SosReport", "Cases waiting in a flood zone: {}"),
+        QCoreApplication.translate(
             "SosReport", "Cases waiting in a flood zone: unknown (waiting cases not analysed: {} of {})"
-        ).format(unknown, waiting)
-    return QCoreApplication.translate(
-        "SosReport", "Cases waiting in a flood zone: at least {} (waiting cases not analysed: {} of {})"
-    ).format(totals.waiting_in_flood, unknown, waiting)
+        ),
+        QCoreApplication.translate(
+            "SosReport", "Cases waiting in a flood zone: at least {} (waiting cases not analysed: {} of {})"
+        ),
+    )
+    return _partly_known_text(
+        totals.waiting_in_flood, totals.flood_unknown_cases, totals.waiting_cases, templates
+    )
 
 
 def _landslide_text(totals: CaseTotals) -> str:
-    unknown, waiting = totals.landslide_unknown_cases, totals.waiting_cases
-    if unknown == 0:
-        return QCoreApplication.translate(
-            "SosReport", "Cases waiting in or near a landslide zone: {}"
-        ).format(totals.waiting_in_landslide)
-    if unknown >= waiting:
-        return QCoreApplication.translate(
+    templates = (
+        QCoreApplication.translate("SosReport", "Cases waiting in or near a landslide zone: {}"),
+        QCoreApplication.translate(
             "SosReport",
             "Cases waiting in or near a landslide zone: unknown (waiting cases not analysed: {} of {})",
-        ).format(unknown, waiting)
-    return QCoreApplication.translate(
-        "SosReport",
-        "Cases waiting in or near a landslide zone: at least {} (waiting cases not analysed: {} of {})",
-    ).format(totals.waiting_in_landslide, unknown, waiting)
+        ),
+        QCoreApplication.translate(
+            "SosReport",
+            "Cases waiting in or near a landslide zone: at least {} (waiting cases not analysed: {} of {})",
+        ),
+    )
+    return _partly_known_text(
+        totals.waiting_in_landslide, totals.landslide_unknown_cases, totals.waiting_cases, templates
+    )
 
 
 def _totals_text(totals: CaseTotals) -> str:

@@ -1680,17 +1680,17 @@
         <translation>Không thêm được các trường còn thiếu vào lớp trường hợp SOS {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="755"/>
+        <location filename="../case_layer.py" line="785"/>
         <source>Could not write the cases to the layer {}.</source>
         <translation>Không ghi được các trường hợp vào lớp {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="942"/>
+        <location filename="../case_layer.py" line="975"/>
         <source>Could not store the sync state in {}.</source>
         <translation>Không lưu được trạng thái đồng bộ vào {}.</translation>
     </message>
     <message>
-        <location filename="../case_layer.py" line="787"/>
+        <location filename="../case_layer.py" line="817"/>
         <source>Could not read the outbox {}.</source>
         <translation>Không đọc được hàng đợi gửi {}.</translation>
     </message>
@@ -2709,52 +2709,52 @@
         <translation>Đang có một lượt tải chạy. Hãy chờ lượt tải đó xong.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="976"/>
+        <location filename="../plugin.py" line="991"/>
         <source>Add flood layer</source>
         <translation>Thêm lớp ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="978"/>
+        <location filename="../plugin.py" line="993"/>
         <source>Add landslide layer</source>
         <translation>Thêm lớp sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="979"/>
+        <location filename="../plugin.py" line="994"/>
         <source>All files (*)</source>
         <translation>Tất cả các tệp (*)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="990"/>
+        <location filename="../plugin.py" line="1005"/>
         <source>Added {name} as a {kind} layer.</source>
         <translation>Đã thêm {name} làm lớp {kind}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="995"/>
+        <location filename="../plugin.py" line="1010"/>
         <source>flood</source>
         <translation>ngập lụt</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="995"/>
+        <location filename="../plugin.py" line="1010"/>
         <source>landslide</source>
         <translation>sạt lở</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1010"/>
+        <location filename="../plugin.py" line="1025"/>
         <source>{path} could not be opened as a vector or raster layer.</source>
         <translation>Không mở được {path} dưới dạng lớp vector hoặc raster.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1026"/>
+        <location filename="../plugin.py" line="1041"/>
         <source>There is no case layer yet. Fetch cases first.</source>
         <translation>Chưa có lớp trường hợp SOS. Hãy tải các trường hợp trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1031"/>
+        <location filename="../plugin.py" line="1046"/>
         <source>There is no hazard layer. Add a flood or landslide layer first.</source>
         <translation>Chưa có lớp nguy cơ. Hãy thêm lớp ngập lụt hoặc sạt lở trước.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1105"/>
+        <location filename="../plugin.py" line="1120"/>
         <source>No cases are selected. Select cases on the case layer first.</source>
         <translation>Chưa chọn trường hợp nào. Hãy chọn các trường hợp trên lớp trường hợp SOS trước.</translation>
     </message>
@@ -2764,22 +2764,22 @@
         <translation>Giải quyết xung đột…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1387"/>
+        <location filename="../plugin.py" line="1402"/>
         <source>The status changes could not be stored in the outbox {path}: {error}</source>
         <translation>Không lưu được các thay đổi trạng thái vào hàng đợi gửi {path}: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1296"/>
+        <location filename="../plugin.py" line="1311"/>
         <source>There are no status conflicts to resolve.</source>
         <translation>Không có xung đột trạng thái nào cần giải quyết.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1345"/>
+        <location filename="../plugin.py" line="1360"/>
         <source>The choices could not be stored in the outbox: {}</source>
         <translation>Không lưu được các lựa chọn vào hàng đợi gửi: {}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1353"/>
+        <location filename="../plugin.py" line="1368"/>
         <source>{kept} conflicts resolved by keeping theirs, {applied} by applying yours.</source>
         <translation>Đã giải quyết {kept} xung đột bằng cách giữ của họ, {applied} xung đột bằng cách áp dụng của bạn.</translation>
     </message>
@@ -2789,7 +2789,7 @@
         <translation>Thử lại các thay đổi bị lỗi…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1377"/>
+        <location filename="../plugin.py" line="1392"/>
         <source>There are no failed status changes to retry.</source>
         <translation>Không có thay đổi trạng thái bị lỗi nào cần thử lại.</translation>
     </message>
@@ -2834,12 +2834,12 @@
         <translation>Đã ghi báo cáo tình hình vào {}.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1086"/>
+        <location filename="../plugin.py" line="1101"/>
         <source>Case {} is not in the case layer.</source>
         <translation>Trường hợp {} không có trong lớp trường hợp SOS.</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="963"/>
+        <location filename="../plugin.py" line="978"/>
         <source>{} new cases arrived.</source>
         <translation>Có {} trường hợp mới.</translation>
     </message>
@@ -2864,7 +2864,7 @@
         <translation>Kết quả từng trường hợp…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="1247"/>
+        <location filename="../plugin.py" line="1262"/>
         <source>No status change was sent in this session yet.</source>
         <translation>Trong phiên này chưa gửi thay đổi trạng thái nào.</translation>
     </message>
@@ -2890,7 +2890,7 @@
         <translation>Lớp {} không phải là lớp trường hợp SOS: lớp này không có trường status.</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1039"/>
+        <location filename="../report.py" line="1055"/>
         <source>The situation report was cancelled.</source>
         <translation>Đã hủy báo cáo tình hình.</translation>
     </message>
@@ -2955,32 +2955,32 @@
         <translation>Dữ liệu tính đến {} (UTC+7)</translation>
     </message>
     <message>
-        <location filename="../report.py" line="967"/>
+        <location filename="../report.py" line="983"/>
         <source>All cases in the layer: {}</source>
         <translation>Tất cả trường hợp trong lớp: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="976"/>
+        <location filename="../report.py" line="992"/>
         <source>The folder {} does not exist. Choose another place for the report.</source>
         <translation>Thư mục {} không tồn tại. Hãy chọn nơi khác để lưu báo cáo.</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1014"/>
+        <location filename="../report.py" line="1030"/>
         <source>Situation report: SOS cases</source>
         <translation>Báo cáo tình hình: các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1049"/>
+        <location filename="../report.py" line="1065"/>
         <source>Writing the situation report to {} failed. Check that the file is not open elsewhere.</source>
         <translation>Ghi báo cáo tình hình vào {} thất bại. Hãy kiểm tra xem tệp có đang mở trong chương trình khác không.</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1138"/>
+        <location filename="../report.py" line="1154"/>
         <source>Cases by commune</source>
         <translation>Các trường hợp theo xã/phường</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1150"/>
+        <location filename="../report.py" line="1166"/>
         <source>No admin layer was given, so the report has no commune table.</source>
         <translation>Chưa chọn lớp địa giới hành chính nên báo cáo không có bảng theo xã/phường.</translation>
     </message>
@@ -3010,32 +3010,32 @@
         <translation>Ranh giới xã/phường</translation>
     </message>
     <message>
-        <location filename="../report.py" line="900"/>
+        <location filename="../report.py" line="912"/>
         <source>People waiting: {}</source>
         <translation>Số người đang chờ: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="913"/>
+        <location filename="../report.py" line="927"/>
         <source>Households waiting: {}</source>
         <translation>Số hộ đang chờ: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1069"/>
+        <location filename="../report.py" line="1085"/>
         <source>Number beside a case: people, or households when the people count is unknown. No number: both are unknown.</source>
         <translation>Số cạnh mỗi trường hợp: số người, hoặc số hộ khi chưa rõ số người. Không có số: chưa rõ cả hai.</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1115"/>
+        <location filename="../report.py" line="1131"/>
         <source>Dashed box: the area of the detail map on page 2.</source>
         <translation>Khung nét đứt: khu vực của bản đồ chi tiết ở trang 2.</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1215"/>
+        <location filename="../report.py" line="1231"/>
         <source>Detail: the area with most cases</source>
         <translation>Chi tiết: khu vực có nhiều trường hợp nhất</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1257"/>
+        <location filename="../report.py" line="1273"/>
         <source>? = unknown for every waiting case (no count, or not analysed for the hazard). 12 +3? = 12 from the cases with a known value, and 3 more waiting cases are unknown.</source>
         <translation>? = chưa rõ ở mọi trường hợp đang chờ (thiếu số liệu, hoặc chưa phân tích nguy cơ). 12 +3? = 12 tính từ các trường hợp đã có số liệu, và còn 3 trường hợp đang chờ chưa rõ.</translation>
     </message>
@@ -3050,67 +3050,67 @@
         <translation>Tổng cộng ({} xã/phường)</translation>
     </message>
     <message>
-        <location filename="../report.py" line="902"/>
+        <location filename="../report.py" line="912"/>
         <source>People waiting: unknown (waiting cases without a count: {} of {})</source>
         <translation>Số người đang chờ: chưa rõ (trường hợp đang chờ thiếu số người: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="905"/>
+        <location filename="../report.py" line="912"/>
         <source>People waiting: at least {} (waiting cases without a count: {} of {})</source>
         <translation>Số người đang chờ: ít nhất {} (trường hợp đang chờ thiếu số người: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="917"/>
+        <location filename="../report.py" line="927"/>
         <source>Households waiting: unknown (waiting cases without a count: {} of {})</source>
         <translation>Số hộ đang chờ: chưa rõ (trường hợp đang chờ thiếu số hộ: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="920"/>
+        <location filename="../report.py" line="927"/>
         <source>Households waiting: at least {} (waiting cases without a count: {} of {})</source>
         <translation>Số hộ đang chờ: ít nhất {} (trường hợp đang chờ thiếu số hộ: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="928"/>
+        <location filename="../report.py" line="942"/>
         <source>Cases waiting in a flood zone: {}</source>
         <translation>Trường hợp đang chờ trong vùng ngập: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="932"/>
+        <location filename="../report.py" line="942"/>
         <source>Cases waiting in a flood zone: unknown (waiting cases not analysed: {} of {})</source>
         <translation>Trường hợp đang chờ trong vùng ngập: chưa rõ (trường hợp đang chờ chưa phân tích: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="935"/>
+        <location filename="../report.py" line="942"/>
         <source>Cases waiting in a flood zone: at least {} (waiting cases not analysed: {} of {})</source>
         <translation>Trường hợp đang chờ trong vùng ngập: ít nhất {} (trường hợp đang chờ chưa phân tích: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="943"/>
+        <location filename="../report.py" line="957"/>
         <source>Cases waiting in or near a landslide zone: {}</source>
         <translation>Trường hợp đang chờ trong hoặc gần vùng sạt lở: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="947"/>
+        <location filename="../report.py" line="957"/>
         <source>Cases waiting in or near a landslide zone: unknown (waiting cases not analysed: {} of {})</source>
         <translation>Trường hợp đang chờ trong hoặc gần vùng sạt lở: chưa rõ (trường hợp đang chờ chưa phân tích: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="951"/>
+        <location filename="../report.py" line="957"/>
         <source>Cases waiting in or near a landslide zone: at least {} (waiting cases not analysed: {} of {})</source>
         <translation>Trường hợp đang chờ trong hoặc gần vùng sạt lở: ít nhất {} (trường hợp đang chờ chưa phân tích: {}/{})</translation>
     </message>
     <message>
-        <location filename="../report.py" line="959"/>
+        <location filename="../report.py" line="975"/>
         <source>Cases waiting for help: {}</source>
         <translation>Trường hợp đang chờ hỗ trợ: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="964"/>
+        <location filename="../report.py" line="980"/>
         <source>Cases supported: {}</source>
         <translation>Trường hợp đã hỗ trợ: {}</translation>
     </message>
     <message>
-        <location filename="../report.py" line="1270"/>
+        <location filename="../report.py" line="1286"/>
         <source>The communes with the most cases waiting are shown. Communes left out of the table but counted in the total: {}.</source>
         <translation>Bảng chỉ nêu các xã/phường có nhiều trường hợp đang chờ nhất. Số xã/phường không có trong bảng nhưng vẫn được tính vào tổng cộng: {}.</translation>
     </message>
@@ -3450,177 +3450,177 @@
 <context>
     <name>SosTasks</name>
     <message>
-        <location filename="../tasks.py" line="146"/>
+        <location filename="../tasks.py" line="149"/>
         <source>An unexpected error occurred. The QGIS log (tag SOS) has the details.</source>
         <translation>Đã xảy ra lỗi không lường trước. Xem chi tiết trong nhật ký QGIS (thẻ SOS).</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="245"/>
+        <location filename="../tasks.py" line="269"/>
         <source>Fetching SOS cases</source>
         <translation>Đang tải các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="406"/>
+        <location filename="../tasks.py" line="441"/>
         <source>The refresh was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy làm mới. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="412"/>
+        <location filename="../tasks.py" line="447"/>
         <source>The refresh failed and the case layer was not changed: {}</source>
         <translation>Làm mới thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="664"/>
+        <location filename="../tasks.py" line="699"/>
         <source>The service returned no cases for this area.</source>
         <translation>Dịch vụ không trả về trường hợp nào cho khu vực này.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="665"/>
+        <location filename="../tasks.py" line="700"/>
         <source>No case changed since the last refresh.</source>
         <translation>Không có trường hợp nào thay đổi kể từ lần làm mới trước.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="666"/>
+        <location filename="../tasks.py" line="701"/>
         <source>{fetched} cases fetched: {added} new, {updated} updated, {unchanged} unchanged.</source>
         <translation>Đã tải {fetched} trường hợp: {added} mới, {updated} cập nhật, {unchanged} không đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="672"/>
+        <location filename="../tasks.py" line="707"/>
         <source>{} records were rejected as invalid; the log lists them.</source>
         <translation>{} bản ghi bị loại vì không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1106"/>
+        <location filename="../tasks.py" line="1139"/>
         <source>Analysing SOS cases against hazards</source>
         <translation>Đang phân tích nguy cơ cho các trường hợp SOS</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1182"/>
+        <location filename="../tasks.py" line="1214"/>
         <source>The hazard analysis was cancelled. The case layer was not changed.</source>
         <translation>Đã hủy phân tích nguy cơ. Lớp trường hợp SOS không bị thay đổi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1187"/>
+        <location filename="../tasks.py" line="1219"/>
         <source>The hazard analysis failed and the case layer was not changed: {}</source>
         <translation>Phân tích nguy cơ thất bại, lớp trường hợp SOS không bị thay đổi: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1281"/>
+        <location filename="../tasks.py" line="1313"/>
         <source>{} invalid hazard geometries were repaired; the log lists them.</source>
         <translation>Đã sửa {} hình học nguy cơ không hợp lệ; danh sách có trong nhật ký.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1566"/>
+        <location filename="../tasks.py" line="1598"/>
         <source>Sending status changes</source>
         <translation>Đang gửi các thay đổi trạng thái</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1345"/>
+        <location filename="../tasks.py" line="1377"/>
         <source>The status changes could not be sent: {}</source>
         <translation>Không gửi được các thay đổi trạng thái: {}</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1514"/>
+        <location filename="../tasks.py" line="1546"/>
         <source>{sent} status changes sent: {confirmed} confirmed, {conflicts} conflicts, {failed} failed.</source>
         <translation>Đã gửi {sent} thay đổi trạng thái: {confirmed} được xác nhận, {conflicts} xung đột, {failed} thất bại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1270"/>
+        <location filename="../tasks.py" line="1302"/>
         <source>{analysed} cases analysed: {in_flood} in a flood zone, {in_landslide} in or near a landslide zone, {unknown} with unknown flood status.</source>
         <translation>Đã phân tích {analysed} trường hợp: {in_flood} trong vùng ngập, {in_landslide} trong hoặc gần vùng sạt lở, {unknown} chưa xác định được tình trạng ngập.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="676"/>
+        <location filename="../tasks.py" line="711"/>
         <source>{} cases with a status change waiting to be sent were kept as they are.</source>
         <translation>{} trường hợp có thay đổi trạng thái đang chờ gửi được giữ nguyên.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="706"/>
+        <location filename="../tasks.py" line="741"/>
         <source>Could not read or write the outbox {}.</source>
         <translation>Không đọc hoặc ghi được hàng đợi gửi {}.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1505"/>
+        <location filename="../tasks.py" line="1537"/>
         <source>{ids} and {count} more</source>
         <translation>{ids} và {count} trường hợp khác</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1526"/>
+        <location filename="../tasks.py" line="1558"/>
         <source>Conflicts: {}. Open SOS &gt; Resolve conflicts… to choose which status to keep.</source>
         <translation>Xung đột: {}. Mở SOS &gt; Giải quyết xung đột… để chọn trạng thái cần giữ.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1532"/>
+        <location filename="../tasks.py" line="1564"/>
         <source>Failed: {}. The outbox keeps them for a retry.</source>
         <translation>Gửi lỗi: {}. Hàng đợi gửi giữ lại chúng để thử lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1538"/>
+        <location filename="../tasks.py" line="1570"/>
         <source>{count} status changes could not be sent: {error} They are kept and will be sent again.</source>
         <translation>Không gửi được {count} thay đổi trạng thái: {error} Chúng được giữ lại và sẽ được gửi lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1545"/>
+        <location filename="../tasks.py" line="1577"/>
         <source>No status changes are waiting to be sent.</source>
         <translation>Không có thay đổi trạng thái nào đang chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1590"/>
+        <location filename="../tasks.py" line="1622"/>
         <source>The status changes could not be sent: {} They are kept in the outbox.</source>
         <translation>Không gửi được các thay đổi trạng thái: {} Chúng được giữ trong hàng đợi gửi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1647"/>
+        <location filename="../tasks.py" line="1679"/>
         <source>Reading the history of cases</source>
         <translation>Đang đọc lịch sử của các trường hợp</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="369"/>
+        <location filename="../tasks.py" line="404"/>
         <source>The refresh was stopped after {written} of {total} changes were written. The next refresh fetches the rest.</source>
         <translation>Đã dừng làm mới sau khi ghi {written} trên {total} thay đổi. Lần làm mới sau sẽ tải phần còn lại.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="419"/>
+        <location filename="../tasks.py" line="454"/>
         <source>The case layer was removed while the cases were fetched; the rest was not written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc tải các trường hợp; phần còn lại không được ghi.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1690"/>
+        <location filename="../tasks.py" line="1722"/>
         <source>Reading the history of a case</source>
         <translation>Đang đọc lịch sử của một trường hợp</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="789"/>
+        <location filename="../tasks.py" line="822"/>
         <source>The admin layer chosen in the settings is not a polygon layer of this project, so communes were not assigned.</source>
         <translation>Lớp địa giới hành chính chọn trong phần cài đặt không phải là lớp vùng của dự án này, nên chưa gán xã/phường.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="800"/>
+        <location filename="../tasks.py" line="833"/>
         <source>The communes of the admin layer {} could not be read, so they were not assigned.</source>
         <translation>Không đọc được các xã/phường của lớp địa giới hành chính {}, nên chưa gán xã/phường.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="903"/>
+        <location filename="../tasks.py" line="936"/>
         <source>The hazard analysis was cancelled.</source>
         <translation>Đã hủy phân tích nguy cơ.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1234"/>
+        <location filename="../tasks.py" line="1266"/>
         <source>The hazard analysis was stopped after the results of {written} of {total} cases were written. Run it again to analyse every case.</source>
         <translation>Phân tích nguy cơ đã dừng sau khi ghi kết quả của {written}/{total} trường hợp. Hãy chạy lại để phân tích mọi trường hợp.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1243"/>
+        <location filename="../tasks.py" line="1275"/>
         <source>{} cases moved during the analysis; their hazard fields stay unknown until the next analysis.</source>
         <translation>{} trường hợp đã đổi vị trí trong lúc phân tích; các trường nguy cơ của chúng để trống (chưa xác định) cho đến lần phân tích sau.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1249"/>
+        <location filename="../tasks.py" line="1281"/>
         <source>{} cases lie in a commune of the admin layer.</source>
         <translation>{} trường hợp nằm trong một xã/phường của lớp địa giới hành chính.</translation>
     </message>
     <message>
-        <location filename="../tasks.py" line="1256"/>
+        <location filename="../tasks.py" line="1288"/>
         <source>The case layer was removed during the hazard analysis; the rest was not written.</source>
         <translation>Lớp trường hợp SOS đã bị gỡ trong lúc phân tích nguy cơ; phần còn lại không được ghi.</translation>
     </message>
