@@ -95,7 +95,7 @@ _TAG_PROPERTIES = (
 
 @dataclass
 class HazardRole:
-    """How a hazard layer is read: its role and the options of that role.
+    """The reading settings of a hazard layer: its role and the options of that role.
 
     Zones are polygons, with an optional class field and depth field (metres). Events are points with a
     danger radius, fixed (`radius_m`) or read from `radius_field`. A raster's band 1 is a depth in metres

@@ -70,7 +70,7 @@ def build_timeline(
     `cases` yields (created_at, status) pairs, with created_at a naive Vietnam time or None. A status outside
     STATUSES, or None, is counted under "other". Cases without a creation time are counted in `undated`
     only. `data_time`, a naive Vietnam time, defaults to now. A creation time more than a day after it, or
-    more than 60 days before the newest creation time left, is taken for a wrong phone clock: the case is
+    more than 60 days before the newest creation time left, is taken for a wrong phone clock. Such a case is
     counted in `out_of_window` only, so the chart never spans more than about 60 days.
     """
     latest_plausible = (data_time or _vietnam_now()) + FUTURE_SLACK

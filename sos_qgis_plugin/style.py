@@ -450,7 +450,7 @@ def store_default_style(layer: QgsVectorLayer) -> bool:
         LOGGER.info("Style of %s not stored: its provider cannot store styles", layer.name())
         return False
     name = _stored_style_name(layer)
-    # QGIS 3.22 asks with a modal message box before it overwrites a stored style of the same name, even
+    # QGIS 3.22 shows a modal message box before it overwrites a stored style of the same name, even
     # when no window is shown, so the old row is deleted first.
     related_count, style_ids, style_names, _, error = layer.listStylesInDatabase()
     # A GeoPackage without a layer_styles table reports an error and no rows, which is fine here.

@@ -852,8 +852,8 @@ class HazardWritePlan:
 
     `base` contains each analysed case's feature id and version, read just before the snapshot, and `points`
     the WGS 84 point it was analysed at (None without a location). `communes` maps case id to (code, name)
-    or None (in no commune), and is None when no admin layer was given, so commune fields stay as they are;
-    `commune_index` then locates a case that moved since the snapshot.
+    or None (in no commune). It is None when no admin layer was given, and commune fields then stay as they
+    are. `commune_index` locates a case that moved since the snapshot.
     """
 
     base: CaseVersions
@@ -1149,7 +1149,6 @@ class AnalyseHazardsTask(_SosTask):
             flood_layers, landslide_layers
         )
         if weights is None:
-
             weights = Settings().priority_weights
         self.weights = weights
         if communes is None:

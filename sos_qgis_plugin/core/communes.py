@@ -26,8 +26,8 @@ from .text import vietnamese_sort_key
 
 # GEOS_NOTE: the QGIS executable on Linux loads the system GEOS into the global symbol scope. A shapely
 # wheel built against a newer GEOS then binds every GEOS function that the system library also has to the
-# system copy, and only the newer ones (intersects_xy and contains_xy need GEOS 3.12) to its own copy, and
-# mixing the two crashes QGIS. So this module and core/hazards.py call only functions that GEOS 3.11 has.
+# system copy, and only the newer ones (intersects_xy and contains_xy need GEOS 3.12) to its own copy.
+# Mixing the two crashes QGIS. So this module and core/hazards.py call only functions that GEOS 3.11 has.
 
 LOGGER = logging.getLogger("sos_qgis_plugin")
 

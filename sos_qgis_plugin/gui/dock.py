@@ -440,7 +440,7 @@ class SosDock(QgsDockWidget):
     def refresh_cases(self, case_ids: Optional[Collection[str]] = None) -> None:
         """Read these cases again from the layer, adding new ones and dropping deleted ones.
 
-        The given ids are read on the main thread, by feature id where the list knows the case. None starts
+        The given ids are read on the main thread, by feature id where the list has the case. None starts
         a full read on a worker thread. Ids passed while a full read runs are read again when it ends.
         """
         if self._layer is None:
@@ -620,7 +620,7 @@ class SosDock(QgsDockWidget):
     # Loading
 
     def _cancel_load(self) -> None:
-        # A new generation makes the dock ignore the task even when it finishes before it sees the cancel.
+        # A new generation makes the dock ignore the task even when it finishes before it reads the cancel.
         self._load_generation += 1
         if task_alive(self._load_task):
             self._load_task.cancel()

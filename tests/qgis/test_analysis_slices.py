@@ -87,7 +87,7 @@ def flood():
 
 @pytest.fixture
 def communes():
-    """Two communes, one south and one north: each holds half of the grid."""
+    """Two communes, one south and one north: each contains half of the grid."""
     middle = SOUTH_LAT + STEP * (GRID / 2) - STEP / 2
     return _polygon_layer(
         "communes",

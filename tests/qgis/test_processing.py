@@ -321,7 +321,7 @@ def test_fetchcases_keeps_pending_case(real_server, officer_authcfg, fetched_gpk
 
 @pytest.fixture
 def unavailable_url():
-    """The URL of a loopback server that answers 503 to every request; it stops when the test ends."""
+    """The URL of a loopback server that returns 503 to every request. It stops when the test ends."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 

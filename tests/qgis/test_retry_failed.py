@@ -149,12 +149,12 @@ def _create_case(server) -> str:
         return str(client.create_case(feature)["id"])
 
 
-
 def _bar_texts(iface, level) -> list[str]:
     """Return the texts of messages and of message widgets (a send's results button) at a level."""
     bar = iface.messageBar()
     widget_texts = [item.text() for item in bar.items() if item.level() == level]
     return list(bar.get_messages(level)) + widget_texts
+
 
 def test_retry_disabled_without_failures(plugin):
     assert not plugin.retry_failed_action.isEnabled()

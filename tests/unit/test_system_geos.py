@@ -2,7 +2,7 @@
 
 On Linux the QGIS executable links the system GEOS, so its functions sit in the global symbol scope before
 a shapely wheel with its own newer GEOS is imported. Each test runs the plugin code in a child Python that
-loads the system GEOS the same way first; a crash there is a crash of QGIS desktop.
+loads the system GEOS the same way first, so a crash there is a crash of QGIS desktop.
 """
 
 from __future__ import annotations
